@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# xdp-guard: top-level build.  See README.md.
+#   make             build the BPF object, the library and the CLI
+#   make check       run every test (unit, BPF, man pages, integration, VM)
+#   make demo        the namespace demo
+#   make install     install under $(DESTDIR)$(PREFIX)
+
+VERSION := 0.1.0
+SUBDIRS := lib guard-bpf guard-loader
+
+all: $(SUBDIRS)
+
+config.mk: configure
+	sh ./configure
+
+# guard-loader embeds the BPF object and links the library.
+guard-loader: lib guard-bpf
+$(SUBDIRS): config.mk
+	$(MAKE) -C $@
+
+check: all
+	$(MAKE) -C tests check
+
+demo: all
+	bash scripts/demo.sh
+
+-include config.mk
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+BPF_OBJECT_DIR ?= $(PREFIX)/lib/bpf
+MANDIR ?= $(PREFIX)/share/man
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPF_OBJECT_DIR) $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 guard-loader/xdp-guard $(DESTDIR)$(SBINDIR)/xdp-guard
+	install -m 0644 guard-bpf/xdp_guard.bpf.o $(DESTDIR)$(BPF_OBJECT_DIR)/xdp_guard.bpf.o
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+
+clean:
+	for d in $(SUBDIRS) tests; do $(MAKE) -C $$d clean || exit 1; done
+
+distclean: clean
+	rm -f config.mk
+
+.PHONY: all check demo install clean distclean $(SUBDIRS)

@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Packet parsing for the xdp-guard XDP program: the one place that reads
+ * packet headers.
+ *
+ * Every read is checked against data_end first, and every length field the
+ * packet carries is checked for sense before it moves the cursor (IPv4
+ * version and IHL, total length, TCP data offset, UDP length).  A filter
+ * that trusted them could be walked past the source address it is meant to
+ * judge.
+ *
+ * Parsing is split in two so that the verdict can be taken as early as the
+ * source address is known:
+ *   parse_l3() reads Ethernet, VLAN tags and the IP header (with IPv6
+ *              extension headers), and finds the source address;
+ *   parse_l4() reads the transport header, when the packet has one.
+ */
+#ifndef XDP_GUARD_PARSE_H
+#define XDP_GUARD_PARSE_H
+
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+/* 802.1Q and 802.1ad (QinQ): two tags are parsed, more are not. */
+#define PARSE_VLAN_MAX 2
+/* IPv6 extension headers walked before the transport header. */
+#define PARSE_IPV6_EXT_MAX 8
+
+#ifndef ETH_P_8021AD
+#define ETH_P_8021AD 0x88A8
+#endif
+
+enum parse_result {
+	PARSE_OK,		/* headers read; the packet fields are valid */
+	PARSE_NON_IP,		/* not IPv4 or IPv6: nothing for us to judge */
+	PARSE_MALFORMED,	/* truncated or nonsensical headers */
+	PARSE_UNPARSED,		/* deeper VLAN nesting than we walk */
+};
+
+struct vlan_tag {
+	__be16 tci;
+	__be16 encap_proto;
+};
+
+struct ipv6_ext {
+	__u8 nexthdr;
+	__u8 hdrlen;
+};
+
+struct ipv6_frag {
+	__u8 nexthdr;
+	__u8 reserved;
+	__be16 frag_off;
+	__be32 identification;
+};
+
+struct packet {
+	void *data;
+	void *data_end;
+	__u32 len;		/* frame length in bytes */
+	__u16 l3_proto;		/* ETH_P_IP or ETH_P_IPV6 (host order) */
+	__u8 l4_proto;		/* IPPROTO_*: the last next-header value */
+	__u8 has_l4;		/* 0 for non-first fragments, ESP, unknown */
+	__u32 l4_off;		/* offset of the transport header */
+	__u32 l3_end;		/* offset just past the IP payload */
+	__be32 saddr4;
+	struct in6_addr saddr6;
+	/* Filled by parse_l4(); host byte order. */
+	__u16 sport;
+	__u16 dport;
+	__u8 tcp_flags;		/* TCP flag byte (FIN..CWR), 0 if not TCP */
+};
+
+/* TCP flag bits as they sit in byte 13 of the TCP header. */
+#define TCP_FLAG_FIN_BIT 0x01
+#define TCP_FLAG_SYN_BIT 0x02
+#define TCP_FLAG_RST_BIT 0x04
+#define TCP_FLAG_ACK_BIT 0x10
+
+static __always_inline int parse_ipv4(struct packet *pkt, __u32 off)
+{
+	struct iphdr *iph = pkt->data + off;
+	__u32 hdr_len, tot_len;
+
+	if ((void *)(iph + 1) > pkt->data_end)
+		return PARSE_MALFORMED;
+	if (iph->version != 4 || iph->ihl < 5)
+		return PARSE_MALFORMED;
+	hdr_len = iph->ihl * 4;
+	tot_len = bpf_ntohs(iph->tot_len);
+	/* Options must fit, and the datagram must be all here (Ethernet
+	 * padding may follow it; a short frame is a truncated one). */
+	if (tot_len < hdr_len || off + tot_len > pkt->len)
+		return PARSE_MALFORMED;
+
+	pkt->l3_proto = ETH_P_IP;
+	pkt->saddr4 = iph->saddr;
+	pkt->l4_proto = iph->protocol;
+	pkt->l4_off = off + hdr_len;
+	pkt->l3_end = off + tot_len;
+	/* Only the first fragment carries the transport header. */
+	pkt->has_l4 = (iph->frag_off & bpf_htons(0x1FFF)) == 0;
+	return PARSE_OK;
+}
+
+static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
+{
+	struct ipv6hdr *ip6h = pkt->data + off;
+	__u32 payload_len;
+	__u8 nexthdr;
+	int i;
+
+	if ((void *)(ip6h + 1) > pkt->data_end)
+		return PARSE_MALFORMED;
+	if (ip6h->version != 6)
+		return PARSE_MALFORMED;
+	payload_len = bpf_ntohs(ip6h->payload_len);
+	/* A zero payload length announces a jumbogram; there the frame
+	 * length is the only bound we have. */
+	if (payload_len == 0)
+		payload_len = pkt->len - off - sizeof(*ip6h);
+	if (off + sizeof(*ip6h) + payload_len > pkt->len)
+		return PARSE_MALFORMED;
+
+	pkt->l3_proto = ETH_P_IPV6;
+	pkt->saddr6 = ip6h->saddr;
+	pkt->l3_end = off + sizeof(*ip6h) + payload_len;
+	nexthdr = ip6h->nexthdr;
+	off += sizeof(*ip6h);
+	pkt->has_l4 = 1;
+
+	for (i = 0; i < PARSE_IPV6_EXT_MAX; i++) {
+		struct ipv6_ext *ext = pkt->data + (off & 0xFFFF);
+		struct ipv6_frag *frag;
+
+		switch (nexthdr) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+			if ((void *)(ext + 1) > pkt->data_end)
+				return PARSE_MALFORMED;
+			nexthdr = ext->nexthdr;
+			off += (ext->hdrlen + 1) * 8;
+			break;
+		case IPPROTO_AH:
+			/* AH counts its length in 4-byte units, minus 2. */
+			if ((void *)(ext + 1) > pkt->data_end)
+				return PARSE_MALFORMED;
+			nexthdr = ext->nexthdr;
+			off += (ext->hdrlen + 2) * 4;
+			break;
+		case IPPROTO_FRAGMENT:
+			frag = (void *)ext;
+			if ((void *)(frag + 1) > pkt->data_end)
+				return PARSE_MALFORMED;
+			nexthdr = frag->nexthdr;
+			off += sizeof(*frag);
+			if (frag->frag_off & bpf_htons(0xFFF8))
+				pkt->has_l4 = 0;
+			break;
+		default:
+			goto done;
+		}
+		if (off > pkt->l3_end)
+			return PARSE_MALFORMED;
+	}
+	/* Still inside the extension header chain after the bound: the
+	 * source address is known, the transport header is not. */
+	switch (nexthdr) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH:
+	case IPPROTO_FRAGMENT:
+		pkt->has_l4 = 0;
+	}
+done:
+	/* ESP, "no next header" and the like carry nothing we can read. */
+	if (nexthdr == IPPROTO_ESP || nexthdr == 59 /* IPPROTO_NONE */)
+		pkt->has_l4 = 0;
+	pkt->l4_proto = nexthdr;
+	pkt->l4_off = off;
+	return PARSE_OK;
+}
+
+/*
+ * Ethernet, up to PARSE_VLAN_MAX VLAN tags, then the IP header.  On
+ * PARSE_OK the source address and the transport header's offset are known.
+ */
+static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt)
+{
+	struct ethhdr *eth;
+	__u16 proto;
+	__u32 off;
+	int i;
+
+	pkt->data = (void *)(long)ctx->data;
+	pkt->data_end = (void *)(long)ctx->data_end;
+	pkt->len = pkt->data_end - pkt->data;
+	pkt->has_l4 = 0;
+	pkt->tcp_flags = 0;
+	pkt->sport = 0;
+	pkt->dport = 0;
+
+	eth = pkt->data;
+	if ((void *)(eth + 1) > pkt->data_end)
+		return PARSE_MALFORMED;
+	proto = bpf_ntohs(eth->h_proto);
+	off = sizeof(*eth);
+
+	for (i = 0; i < PARSE_VLAN_MAX; i++) {
+		struct vlan_tag *tag = pkt->data + off;
+
+		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
+			break;
+		if ((void *)(tag + 1) > pkt->data_end)
+			return PARSE_MALFORMED;
+		proto = bpf_ntohs(tag->encap_proto);
+		off += sizeof(*tag);
+	}
+	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
+		return PARSE_UNPARSED;
+
+	if (proto == ETH_P_IP)
+		return parse_ipv4(pkt, off);
+	if (proto == ETH_P_IPV6)
+		return parse_ipv6(pkt, off);
+	return PARSE_NON_IP;
+}
+
+/*
+ * The transport header, if the packet has one.  A transport header that
+ * does not fit inside the IP payload is malformed: that includes the tiny
+ * first fragments (RFC 1858) that split a TCP header across fragments.
+ */
+static __always_inline int parse_l4(struct packet *pkt)
+{
+	__u32 off = pkt->l4_off & 0xFFFF;
+	void *l4 = pkt->data + off;
+
+	if (!pkt->has_l4)
+		return PARSE_OK;
+
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP: {
+		struct tcphdr *tcph = l4;
+
+		if ((void *)(tcph + 1) > pkt->data_end ||
+		    off + sizeof(*tcph) > pkt->l3_end)
+			return PARSE_MALFORMED;
+		if (tcph->doff < 5 || off + tcph->doff * 4 > pkt->l3_end)
+			return PARSE_MALFORMED;
+		pkt->sport = bpf_ntohs(tcph->source);
+		pkt->dport = bpf_ntohs(tcph->dest);
+		pkt->tcp_flags = ((__u8 *)tcph)[13];
+		return PARSE_OK;
+	}
+	case IPPROTO_UDP: {
+		struct udphdr *udph = l4;
+
+		if ((void *)(udph + 1) > pkt->data_end ||
+		    off + sizeof(*udph) > pkt->l3_end)
+			return PARSE_MALFORMED;
+		if (bpf_ntohs(udph->len) < sizeof(*udph))
+			return PARSE_MALFORMED;
+		pkt->sport = bpf_ntohs(udph->source);
+		pkt->dport = bpf_ntohs(udph->dest);
+		return PARSE_OK;
+	}
+	case IPPROTO_ICMP:
+	case IPPROTO_ICMPV6: {
+		/* Both are 8 bytes at least: type, code, checksum, and a
+		 * 4-byte field every message type has. */
+		struct icmphdr *icmph = l4;
+
+		if ((void *)(icmph + 1) > pkt->data_end ||
+		    off + sizeof(*icmph) > pkt->l3_end)
+			return PARSE_MALFORMED;
+		return PARSE_OK;
+	}
+	default:
+		/* Other protocols pass through unparsed: their headers are
+		 * not ours to judge. */
+		return PARSE_OK;
+	}
+}
+
+#endif /* XDP_GUARD_PARSE_H */

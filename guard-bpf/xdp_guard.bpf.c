@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * xdp-guard: drop flood traffic in the driver, before the kernel spends an
+ * sk_buff on it.
+ *
+ * Per packet:
+ *   1. parse up to the IP header; malformed frames are dropped, non-IP
+ *      frames pass;
+ *   2. a source on the allowlist passes, whatever else is configured;
+ *   3. a source on the blocklist is dropped;
+ *   4. the transport header is checked; malformed ones are dropped;
+ *   5. everything else passes to the next program in the chain.
+ * Every verdict is counted by reason in a per-CPU array.
+ *
+ * XDP_ABORTED is never returned: no input reaches a path without a verdict.
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <xdp/xdp_helpers.h>
+
+#include "guard_maps.h"
+#include "parse.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct guard_lpm_v4);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_ALLOW_V4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_allow_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct guard_lpm_v6);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_ALLOW_V6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_allow_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __be32);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_BLOCK_V4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_block_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct guard_addr_v6);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_BLOCK_V6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_block_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct guard_lpm_v4);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_BLKNET_V4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_blknet_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct guard_lpm_v6);
+	__type(value, struct guard_entry);
+	__uint(max_entries, GUARD_BLKNET_V6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_blknet_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_counter);
+	__uint(max_entries, GUARD_REASON_SLOTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_counters SEC(".maps");
+
+/* Run before ordinary programs in the libxdp dispatcher; let passed
+ * packets go on to the next program. */
+struct {
+	__uint(priority, GUARD_RUN_PRIORITY);
+	__uint(XDP_PASS, 1);
+} XDP_RUN_CONFIG(xdp_guard);
+
+/* Per-CPU slot: a plain add, no atomics on the fast path. */
+static __always_inline int verdict(struct packet *pkt, __u32 reason, int action)
+{
+	struct guard_counter *c = bpf_map_lookup_elem(&xg_counters, &reason);
+
+	if (c) {
+		c->packets++;
+		c->bytes += pkt->len;
+	}
+	return action;
+}
+
+/* Only entries with a deadline need the clock, so read it lazily. */
+static __always_inline int entry_live(const struct guard_entry *e)
+{
+	return e && (e->expires_ns == 0 || e->expires_ns > bpf_ktime_get_ns());
+}
+
+static __always_inline int allowed(struct packet *pkt)
+{
+	if (pkt->l3_proto == ETH_P_IP) {
+		struct guard_lpm_v4 key = { .prefixlen = 32 };
+
+		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
+		return entry_live(bpf_map_lookup_elem(&xg_allow_v4, &key));
+	} else {
+		struct guard_lpm_v6 key = { .prefixlen = 128 };
+
+		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
+		return entry_live(bpf_map_lookup_elem(&xg_allow_v6, &key));
+	}
+}
+
+/* The exact-match hash first: most blocklist entries are single hosts, and
+ * a hit there costs one hash lookup whatever the list size. */
+static __always_inline int blocked(struct packet *pkt)
+{
+	if (pkt->l3_proto == ETH_P_IP) {
+		struct guard_lpm_v4 key = { .prefixlen = 32 };
+
+		if (entry_live(bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4)))
+			return 1;
+		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
+		return entry_live(bpf_map_lookup_elem(&xg_blknet_v4, &key));
+	} else {
+		struct guard_lpm_v6 key = { .prefixlen = 128 };
+
+		if (entry_live(bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6)))
+			return 1;
+		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
+		return entry_live(bpf_map_lookup_elem(&xg_blknet_v6, &key));
+	}
+}
+
+SEC("xdp")
+int xdp_guard(struct xdp_md *ctx)
+{
+	struct packet pkt;
+
+	switch (parse_l3(ctx, &pkt)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NON_IP:
+		return verdict(&pkt, GUARD_REASON_NON_IP, XDP_PASS);
+	case PARSE_UNPARSED:
+		/* Three or more VLAN tags: we cannot see the source, and the
+		 * stack will only accept such a frame if the host has a
+		 * matching VLAN stack configured.  Let it decide. */
+		return verdict(&pkt, GUARD_REASON_UNPARSED, XDP_PASS);
+	default:
+		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
+	}
+
+	/* The allowlist skips every other check, the transport header's
+	 * sanity included. */
+	if (allowed(&pkt))
+		return verdict(&pkt, GUARD_REASON_ALLOW, XDP_PASS);
+	if (blocked(&pkt))
+		return verdict(&pkt, GUARD_REASON_BLOCK, XDP_DROP);
+	if (parse_l4(&pkt) != PARSE_OK)
+		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
+	return verdict(&pkt, GUARD_REASON_PASS, XDP_PASS);
+}
+
+char _license[] SEC("license") = "GPL";
