@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Verdict reasons and their per-CPU counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "internal.h"
+
+static const struct {
+	const char *name;
+	const char *action;
+} reasons[GUARD_REASON_COUNT] = {
+	[GUARD_REASON_PASS] = { "pass", "pass" },
+	[GUARD_REASON_ALLOW] = { "allow", "pass" },
+	[GUARD_REASON_BLOCK] = { "block", "drop" },
+	[GUARD_REASON_MALFORMED] = { "malformed", "drop" },
+	[GUARD_REASON_NON_IP] = { "non_ip", "pass" },
+	[GUARD_REASON_UNPARSED] = { "unparsed", "pass" },
+};
+
+_Static_assert(GUARD_REASON_COUNT <= GUARD_REASON_SLOTS,
+	       "more reasons than counter slots");
+
+unsigned int xg_reason_count(void)
+{
+	return GUARD_REASON_COUNT;
+}
+
+const char *xg_reason_name(unsigned int reason)
+{
+	return reason < GUARD_REASON_COUNT ? reasons[reason].name : NULL;
+}
+
+const char *xg_reason_action(unsigned int reason)
+{
+	return reason < GUARD_REASON_COUNT ? reasons[reason].action : NULL;
+}
+
+int xg_counters_read(struct xg_state *st, struct xg_counter *out)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct guard_counter *percpu;
+	int fd = st->map_fds[XG_MAP_COUNTERS];
+
+	if (ncpus < 0)
+		return ncpus;
+	percpu = calloc(ncpus, sizeof(*percpu));
+	if (!percpu)
+		return -ENOMEM;
+	for (__u32 r = 0; r < GUARD_REASON_COUNT; r++) {
+		out[r].packets = out[r].bytes = 0;
+		if (bpf_map_lookup_elem(fd, &r, percpu)) {
+			int ret = -errno;
+
+			free(percpu);
+			return ret;
+		}
+		for (int c = 0; c < ncpus; c++) {
+			out[r].packets += percpu[c].packets;
+			out[r].bytes += percpu[c].bytes;
+		}
+	}
+	free(percpu);
+	return 0;
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Shared inside lib/ only; not installed, not for callers. */
+#ifndef XDP_GUARD_LIB_INTERNAL_H
+#define XDP_GUARD_LIB_INTERNAL_H
+
+#include <sys/socket.h>
+
+#include "xdpguard.h"
+#include "guard_maps.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void xg_log(enum xg_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define pr_warn(...) xg_log(XG_LOG_WARN, __VA_ARGS__)
+#define pr_info(...) xg_log(XG_LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) xg_log(XG_LOG_DEBUG, __VA_ARGS__)
+
+/* The maps an xg_state holds, in the order of the layout table. */
+enum xg_map_id {
+	XG_MAP_ALLOW_V4,
+	XG_MAP_ALLOW_V6,
+	XG_MAP_BLOCK_V4,
+	XG_MAP_BLOCK_V6,
+	XG_MAP_BLKNET_V4,
+	XG_MAP_BLKNET_V6,
+	XG_MAP_COUNTERS,
+	XG_MAP_COUNT,
+};
+
+/* What a pinned map must look like to be ours. */
+struct xg_map_layout {
+	const char *name;
+	unsigned int type;
+	unsigned int key_size;
+	unsigned int value_size;
+	unsigned int max_entries;
+	unsigned int flags;
+};
+
+extern const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT];
+
+struct xg_state {
+	char *pin_path;
+	int lock_fd;			/* -1 unless opened with XG_OPEN_LOCK */
+	int map_fds[XG_MAP_COUNT];
+	unsigned int map_ids[XG_MAP_COUNT];
+};
+
+/* Address bytes of a family. */
+static inline int xg_family_addr_len(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+#endif
