@@ -182,6 +182,27 @@ int xg_pin_path_check(const char *pin_path)
 	return 0;
 }
 
+int xg_pin_path_remove(const char *pin_path)
+{
+	char path[4096];
+
+	pin_path = pin_or_default(pin_path);
+	for (int i = 0; i < XG_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_path, xg_map_layouts[i].name);
+		if (unlink(path) && errno != ENOENT) {
+			int ret = -errno;
+
+			pr_warn("cannot remove %s: %s\n", path, strerror(-ret));
+			return ret;
+		}
+	}
+	/* Other tools may pin their own objects here (xdp-loader --pin-path
+	 * shares directories): then the directory stays. */
+	if (rmdir(pin_path) && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+		pr_warn("cannot remove %s: %s\n", pin_path, strerror(errno));
+	return 0;
+}
+
 int xg_state_open(const char *pin_path, unsigned int flags, struct xg_state **out)
 {
 	struct xg_state *st;

@@ -138,6 +138,11 @@ void xg_pin_path_unlock(int lock_fd);
  * creates them.
  */
 int xg_pin_path_check(const char *pin_path);
+/*
+ * Remove the maps this library knows from pin_path, then the directory if
+ * nothing else is pinned there.  The caller makes sure no program uses them.
+ */
+int xg_pin_path_remove(const char *pin_path);
 /* Is path on a bpffs?  0, -ENOTSUP, or -errno from statfs(). */
 int xg_check_bpffs(const char *path);
 

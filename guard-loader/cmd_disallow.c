@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* xdp-guard disallow: remove prefixes from the allowlist. */
+#include "listedit.h"
+
+static const struct list_remove_opts disallow_defaults;
+
+static const struct opt_spec disallow_specs[] = {
+	LIST_ALL_SPEC("allowlist"),
+	LIST_FILE_SPEC(struct list_remove_opts),
+	COMMON_OPT_SPECS(struct list_remove_opts),
+	LIST_ARGS_SPEC(struct list_remove_opts),
+	{ 0 }
+};
+
+static int run_disallow(void *opts)
+{
+	return listedit_remove(XG_ALLOWLIST, opts);
+}
+
+const struct command cmd_disallow = {
+	.name = "disallow",
+	.summary = "remove entries from the allowlist",
+	.description =
+	"Remove each PREFIX from the allowlist, exactly as it was added. If any PREFIX\n"
+	"is not on the allowlist, nothing is removed. --all empties the allowlist.",
+	.opts = disallow_specs,
+	.defaults = &disallow_defaults,
+	.opts_size = sizeof(struct list_remove_opts),
+	.run = run_disallow,
+};

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "guard_maps.h"
+#include "listedit.h"
+#include "output.h"
+
+struct prefix_set {
+	struct xg_prefix *items;
+	size_t count;
+};
+
+static int gather_args(const struct arg_list *args, struct prefix_set *set)
+{
+	for (size_t i = 0; i < args->count; i++) {
+		const char *why;
+
+		if (xg_prefix_parse(args->items[i], &set->items[set->count], &why)) {
+			pr_error("'%s': %s", args->items[i], why);
+			return -1;
+		}
+		set->count++;
+	}
+	return 0;
+}
+
+static int gather_file(const char *file, struct prefix_set *set)
+{
+	struct xg_listfile_error err = { 0 };
+	bool is_stdin = !strcmp(file, "-");
+	struct xg_prefix *items, *merged;
+	FILE *f = is_stdin ? stdin : fopen(file, "r");
+	size_t count;
+	int ret;
+
+	if (!f) {
+		pr_error("cannot open %s: %s", file, strerror(errno));
+		return -1;
+	}
+	ret = xg_listfile_read(f, &items, &count, &err);
+	if (!is_stdin)
+		fclose(f);
+	if (ret) {
+		const char *name = is_stdin ? "<stdin>" : file;
+
+		if (err.value[0])
+			pr_error("%s:%u: '%s': %s", name, err.line, err.value, err.why);
+		else
+			pr_error("%s:%u: %s", name, err.line, err.why ? err.why : strerror(-ret));
+		return -1;
+	}
+	merged = realloc(set->items, (set->count + count + 1) * sizeof(*merged));
+	if (!merged) {
+		free(items);
+		pr_error("out of memory");
+		return -1;
+	}
+	memcpy(merged + set->count, items, count * sizeof(*items));
+	set->items = merged;
+	set->count += count;
+	free(items);
+	return 0;
+}
+
+/* All prefixes of a command, validated; nothing is changed here. */
+static int gather(const struct arg_list *args, const char *file, struct prefix_set *set)
+{
+	set->count = 0;
+	set->items = calloc(args->count + 1, sizeof(*set->items));
+	if (!set->items) {
+		pr_error("out of memory");
+		return -1;
+	}
+	if (gather_args(args, set))
+		return -1;
+	if (file && gather_file(file, set))
+		return -1;
+	return 0;
+}
+
+/* The address of the SSH client this command came through, if any. */
+static bool ssh_client(struct xg_prefix *out)
+{
+	const char *env = getenv("SSH_CONNECTION");
+	char addr[64];
+	size_t len;
+
+	if (!env || !*env)
+		env = getenv("SSH_CLIENT");
+	if (!env || !*env)
+		return false;
+	len = strcspn(env, " ");
+	if (len == 0 || len >= sizeof(addr))
+		return false;
+	memcpy(addr, env, len);
+	addr[len] = '\0';
+	return xg_prefix_parse(addr, out, NULL) == 0;
+}
+
+static bool on_list(const struct xg_entry *entries, size_t n, const struct xg_prefix *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (xg_prefix_covers(&entries[i].prefix, p))
+			return true;
+	return false;
+}
+
+/*
+ * Refuse blocks that would cut the operator off: a /0, or a prefix that
+ * covers the SSH client this command came through and that the allowlist
+ * does not protect.  --force overrides both.
+ */
+static int lockout_check(struct xg_state *st, const struct prefix_set *set)
+{
+	struct xg_entry *allow = NULL;
+	struct xg_prefix me;
+	char buf[XG_PREFIX_STRLEN], mebuf[XG_PREFIX_STRLEN];
+	bool have_me = ssh_client(&me);
+	size_t nallow = 0;
+	int ret = 0;
+
+	if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow)) {
+		pr_error("cannot read the allowlist");
+		return -1;
+	}
+	for (size_t i = 0; i < set->count && !ret; i++) {
+		const struct xg_prefix *p = &set->items[i];
+
+		if (p->len == 0) {
+			pr_error("blocking %s drops all %s traffic that is not on the allowlist; "
+				 "add --force if that is what you want",
+				 xg_prefix_format(p, buf, sizeof(buf)),
+				 p->family == AF_INET ? "IPv4" : "IPv6");
+			ret = -1;
+		} else if (have_me && xg_prefix_covers(p, &me) && !on_list(allow, nallow, &me)) {
+			pr_error("%s covers %s, the address of this SSH session: blocking it would "
+				 "lock you out. Allowlist your address first (xdp-guard allow %s), "
+				 "or add --force", xg_prefix_format(p, buf, sizeof(buf)),
+				 xg_prefix_format(&me, mebuf, sizeof(mebuf)),
+				 xg_prefix_format(&me, mebuf, sizeof(mebuf)));
+			ret = -1;
+		}
+	}
+	free(allow);
+	return ret;
+}
+
+/* Blocking what the allowlist covers has no effect: say so. */
+static void note_allowlisted(struct xg_state *st, const struct prefix_set *set)
+{
+	struct xg_entry *allow = NULL;
+	size_t nallow = 0, noted = 0;
+	char buf[XG_PREFIX_STRLEN];
+
+	if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow) || !nallow)
+		goto out;
+	/* A quadratic walk; skip it for huge inputs rather than stall. */
+	if ((double)nallow * (double)set->count > 5e7)
+		goto out;
+	for (size_t i = 0; i < set->count; i++) {
+		if (!on_list(allow, nallow, &set->items[i]))
+			continue;
+		if (noted++ < 5)
+			pr_warn("Note: %s is on the allowlist, which wins: it will not be dropped\n",
+				xg_prefix_format(&set->items[i], buf, sizeof(buf)));
+	}
+	if (noted > 5)
+		pr_warn("Note: %zu more blocked prefixes are on the allowlist\n", noted - 5);
+out:
+	free(allow);
+}
+
+int listedit_add(enum xg_list list, const struct list_add_opts *o)
+{
+	struct prefix_set set = { 0 };
+	struct xg_entry *entries = NULL;
+	struct xg_state *st = NULL;
+	char buf[XG_DURATION_STRLEN], pbuf[XG_PREFIX_STRLEN];
+	size_t failed = 0;
+	uint64_t now;
+	int ret = EXIT_FAIL, err;
+
+	if (cli_begin(&o->common))
+		return EXIT_FAIL;
+	if (gather(&o->prefixes, o->file, &set))
+		goto out;
+	if (set.count == 0) {
+		pr_error("nothing to add: give PREFIX... or --file FILE");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (cli_open_state(&o->common, XG_OPEN_LOCK, &st))
+		goto out;
+	if (list == XG_BLOCKLIST) {
+		if (!o->force && lockout_check(st, &set))
+			goto out;
+		note_allowlisted(st, &set);
+	}
+	/* Expired entries would only take room from the new ones. */
+	xg_list_prune(st, NULL);
+
+	entries = calloc(set.count, sizeof(*entries));
+	if (!entries) {
+		pr_error("out of memory");
+		goto out;
+	}
+	now = xg_now_ns();
+	for (size_t i = 0; i < set.count; i++) {
+		entries[i].prefix = set.items[i];
+		entries[i].expires_ns = o->ttl_ns ? now + o->ttl_ns : 0;
+		entries[i].origin = GUARD_ORIGIN_MANUAL;
+	}
+	err = xg_list_add(st, list, entries, set.count, &failed);
+	if (err) {
+		if (err != -ENOSPC)
+			pr_error("cannot add %s to the %s: %s; nothing was changed",
+				 xg_prefix_format(&set.items[failed], pbuf, sizeof(pbuf)),
+				 xg_list_name(list), strerror(-err));
+		else
+			pr_error("the %s is full; nothing was changed", xg_list_name(list));
+		goto out;
+	}
+	for (size_t i = 0; i < set.count && o->common.verbose; i++)
+		printf("  %s\n", xg_prefix_format(&set.items[i], pbuf, sizeof(pbuf)));
+	printf("Added %zu %s to the %s", set.count, set.count == 1 ? "entry" : "entries",
+	       xg_list_name(list));
+	if (o->ttl_ns)
+		printf(", expiring in %s", xg_duration_format(o->ttl_ns, buf, sizeof(buf)));
+	printf("\n");
+	ret = EXIT_OK;
+out:
+	free(entries);
+	free(set.items);
+	xg_state_close(st);
+	return ret;
+}
+
+int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
+{
+	struct prefix_set set = { 0 };
+	struct xg_state *st = NULL;
+	char pbuf[XG_PREFIX_STRLEN];
+	size_t missing = 0, removed = 0;
+	int ret = EXIT_FAIL, err;
+
+	if (cli_begin(&o->common))
+		return EXIT_FAIL;
+	if (gather(&o->prefixes, o->file, &set))
+		goto out;
+	if (o->all == (set.count > 0) ) {
+		pr_error(o->all ? "give either PREFIX... and --file, or --all" :
+				  "nothing to remove: give PREFIX..., --file FILE or --all");
+		ret = EXIT_USAGE;
+		goto out;
+	}
+	if (cli_open_state(&o->common, XG_OPEN_LOCK, &st))
+		goto out;
+	if (o->all) {
+		err = xg_list_clear(st, list, &removed);
+		if (err) {
+			pr_error("cannot clear the %s: %s", xg_list_name(list), strerror(-err));
+			goto out;
+		}
+		printf("Removed all %zu %s from the %s\n", removed,
+		       removed == 1 ? "entry" : "entries", xg_list_name(list));
+		ret = EXIT_OK;
+		goto out;
+	}
+	err = xg_list_remove(st, list, set.items, set.count, &missing);
+	if (err == -ENOENT) {
+		pr_error("%s is not on the %s; nothing was removed",
+			 xg_prefix_format(&set.items[missing], pbuf, sizeof(pbuf)),
+			 xg_list_name(list));
+		goto out;
+	}
+	if (err) {
+		pr_error("cannot remove from the %s: %s", xg_list_name(list), strerror(-err));
+		goto out;
+	}
+	printf("Removed %zu %s from the %s\n", set.count, set.count == 1 ? "entry" : "entries",
+	       xg_list_name(list));
+	ret = EXIT_OK;
+out:
+	free(set.items);
+	xg_state_close(st);
+	return ret;
+}
