@@ -93,10 +93,25 @@ static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* libxdpguard's own warnings are xdp-guard's and are not demoted. */
+/*
+ * libxdpguard's messages are xdp-guard's own and are not demoted.  The
+ * library warns only on the way to failing, so its warnings are the error
+ * the user sees, through the same function as every other error.
+ */
 static void xg_print(enum xg_log_level level, const char *fmt, va_list ap)
 {
-	vlog((enum log_level)level, fmt, ap);
+	char msg[1024];
+	size_t len;
+
+	if (level != XG_LOG_WARN) {
+		vlog((enum log_level)level, fmt, ap);
+		return;
+	}
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	len = strlen(msg);
+	if (len && msg[len - 1] == '\n')
+		msg[len - 1] = '\0';
+	pr_error("%s", msg);
 }
 
 void output_hook_libraries(void)
