@@ -5,14 +5,21 @@
 #   make check       run every test (unit, BPF, man pages, integration, VM)
 #   make demo        the namespace demo
 #   make install     install under $(DESTDIR)$(PREFIX)
+#   make deps        install the Debian packages needed (done by the first make)
 
 VERSION := 0.1.0
 SUBDIRS := lib guard-bpf guard-loader
 
 all: $(SUBDIRS)
 
-config.mk: configure
+# On a fresh machine the first make installs the Debian packages it needs
+# (scripts/install-deps.sh says what it installs), then configures.
+config.mk: configure scripts/install-deps.sh
+	bash scripts/install-deps.sh
 	sh ./configure
+
+deps:
+	bash scripts/install-deps.sh
 
 # guard-loader embeds the BPF object and links the library.
 guard-loader: lib guard-bpf
@@ -43,4 +50,4 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check demo install clean distclean $(SUBDIRS)
+.PHONY: all check demo deps install clean distclean $(SUBDIRS)
