@@ -24,7 +24,8 @@ CFLAGS += -Werror
 endif
 
 BPF_CFLAGS ?= -O2 -g
-BPF_CFLAGS += -target bpf -Wall -Wextra -Wno-unused-parameter \
+# -mcpu=v3: the budgets use compare-and-swap (kernel 5.12 and later).
+BPF_CFLAGS += -target bpf -mcpu=v3 -Wall -Wextra -Wno-unused-parameter \
 	$(BPF_SYS_INCLUDE) -I$(TOPDIR)/lib
 
 LIBXDPGUARD := $(TOPDIR)/lib/libxdpguard.a

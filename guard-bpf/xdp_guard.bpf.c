@@ -9,7 +9,9 @@
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
  *   4. the transport header is checked; malformed ones are dropped;
- *   5. everything else passes to the next program in the chain.
+ *   5. a rate-limit rule for the destination, if any, holds the source to
+ *      its meters and the rule's budget (ratelimit.h);
+ *   6. everything else passes to the next program in the chain.
  * Every verdict is counted by reason in a per-CPU array.
  *
  * XDP_ABORTED is never returned: no input reaches a path without a verdict.
@@ -83,6 +85,46 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xg_counters SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct guard_rule_key);
+	__type(value, struct guard_rule);
+	__uint(max_entries, GUARD_RULES_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_rule_state);
+	__uint(max_entries, GUARD_RULES_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_rule_state SEC(".maps");
+
+/* LRU: when full, the least recently seen source makes room.  Losing a
+ * source's state only refills its meters; it never blocks anyone. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct guard_source_key);
+	__type(value, struct guard_source);
+	__uint(max_entries, GUARD_SOURCES_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_sources SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, GUARD_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_events SEC(".maps");
+
 /* Run before ordinary programs in the libxdp dispatcher; let passed
  * packets go on to the next program. */
 struct {
@@ -123,31 +165,46 @@ static __always_inline int allowed(struct packet *pkt)
 	}
 }
 
-/* The exact-match hash first: most blocklist entries are single hosts, and
- * a hit there costs one hash lookup whatever the list size. */
-static __always_inline int blocked(struct packet *pkt)
+/* BLOCK for an entry the user made, BAN for one the rate limiter made. */
+static __always_inline __u32 block_reason(const struct guard_entry *e)
 {
+	return e->origin == GUARD_ORIGIN_AUTOBAN ? GUARD_REASON_BAN : GUARD_REASON_BLOCK;
+}
+
+/* The exact-match hash first: most blocklist entries are single hosts, and
+ * a hit there costs one hash lookup whatever the list size.  Returns the
+ * drop reason, or 0 if the source is not blocked. */
+static __always_inline __u32 blocked(struct packet *pkt)
+{
+	struct guard_entry *e;
+
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 
-		if (entry_live(bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4)))
-			return 1;
+		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
+		if (entry_live(e))
+			return block_reason(e);
 		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
-		return entry_live(bpf_map_lookup_elem(&xg_blknet_v4, &key));
+		e = bpf_map_lookup_elem(&xg_blknet_v4, &key);
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = 128 };
 
-		if (entry_live(bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6)))
-			return 1;
+		e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
+		if (entry_live(e))
+			return block_reason(e);
 		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
-		return entry_live(bpf_map_lookup_elem(&xg_blknet_v6, &key));
+		e = bpf_map_lookup_elem(&xg_blknet_v6, &key);
 	}
+	return entry_live(e) ? block_reason(e) : 0;
 }
+
+#include "ratelimit.h"
 
 SEC("xdp")
 int xdp_guard(struct xdp_md *ctx)
 {
 	struct packet pkt;
+	__u32 reason;
 
 	switch (parse_l3(ctx, &pkt)) {
 	case PARSE_OK:
@@ -167,10 +224,14 @@ int xdp_guard(struct xdp_md *ctx)
 	 * sanity included. */
 	if (allowed(&pkt))
 		return verdict(&pkt, GUARD_REASON_ALLOW, XDP_PASS);
-	if (blocked(&pkt))
-		return verdict(&pkt, GUARD_REASON_BLOCK, XDP_DROP);
+	reason = blocked(&pkt);
+	if (reason)
+		return verdict(&pkt, reason, XDP_DROP);
 	if (parse_l4(&pkt) != PARSE_OK)
 		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
+	reason = rate_limit(&pkt);
+	if (reason != GUARD_REASON_PASS)
+		return verdict(&pkt, reason, XDP_DROP);
 	return verdict(&pkt, GUARD_REASON_PASS, XDP_PASS);
 }
 

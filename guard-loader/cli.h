@@ -27,6 +27,12 @@ extern const struct command cmd_allow;
 extern const struct command cmd_disallow;
 extern const struct command cmd_list;
 extern const struct command cmd_status;
+extern const struct command cmd_limit;
+extern const struct command cmd_monitor;
+extern const struct command cmd_config;
 extern const struct command cmd_help;
+
+/* The rules as `limit` shows them (text, or a JSON array). */
+void limit_print_rules(const struct xg_limit *rules, size_t n, bool json);
 
 #endif

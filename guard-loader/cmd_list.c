@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "guard_maps.h"
 #include "output.h"
 
 struct list_opts {
@@ -37,6 +38,12 @@ static void print_json(const char *key, const struct xg_entry *e, size_t n, uint
 			json_null();
 		json_key("origin");
 		json_string(xg_origin_name(e[i].origin));
+		if (e[i].origin == GUARD_ORIGIN_AUTOBAN) {
+			char rule[XG_MATCH_STRLEN];
+
+			json_key("rule");
+			json_string(xg_match_format(&e[i].rule, rule, sizeof(rule)));
+		}
 		json_end_object();
 	}
 	json_end_array();
@@ -51,10 +58,15 @@ static void print_text(enum xg_list list, const struct xg_entry *e, size_t n, ui
 	if (!n)
 		return;
 	printf("  %-44s %-12s %s\n", "PREFIX", "EXPIRES IN", "ORIGIN");
-	for (size_t i = 0; i < n; i++)
-		printf("  %-44s %-12s %s\n", xg_prefix_format(&e[i].prefix, pbuf, sizeof(pbuf)),
+	for (size_t i = 0; i < n; i++) {
+		char rule[XG_MATCH_STRLEN] = "";
+
+		if (e[i].origin == GUARD_ORIGIN_AUTOBAN)
+			xg_match_format(&e[i].rule, rule, sizeof(rule));
+		printf("  %-44s %-12s %s%s%s\n", xg_prefix_format(&e[i].prefix, pbuf, sizeof(pbuf)),
 		       cli_time_left(e[i].expires_ns, now, tbuf, sizeof(tbuf)),
-		       xg_origin_name(e[i].origin));
+		       xg_origin_name(e[i].origin), rule[0] ? " by " : "", rule);
+	}
 }
 
 static int run_list(void *opts)

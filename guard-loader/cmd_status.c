@@ -4,6 +4,7 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "guard_maps.h"
 #include "output.h"
 
 struct status_opts {
@@ -82,6 +83,9 @@ static int run_status(void *opts)
 	size_t nplaces = 0, nblock = 0, nallow = 0;
 	unsigned int nreasons = xg_reason_count();
 	struct xg_state *st = NULL;
+	struct xg_limit *rules = NULL;
+	size_t nrules = 0, nsources = 0, nbans = 0;
+	uint64_t events_lost = 0;
 	int ret = EXIT_FAIL;
 
 	output_set_json(o->json);
@@ -95,6 +99,13 @@ static int run_status(void *opts)
 	if (xg_list_get(st, XG_BLOCKLIST, false, &block, &nblock) ||
 	    xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow)) {
 		pr_error("cannot read the lists");
+		goto out;
+	}
+	for (size_t i = 0; i < nblock; i++)
+		nbans += block[i].origin == GUARD_ORIGIN_AUTOBAN;
+	if (xg_limit_list(st, &rules, &nrules) || xg_sources_count(st, &nsources) ||
+	    xg_events_lost(st, &events_lost)) {
+		pr_error("cannot read the rate limiter's state");
 		goto out;
 	}
 	if (placement_scan(st, &places, &nplaces)) {
@@ -132,6 +143,14 @@ static int run_status(void *opts)
 		json_key("allowlist");
 		json_uint(nallow);
 		json_end_object();
+		json_key("rules");
+		limit_print_rules(rules, nrules, true);
+		json_key("tracked_sources");
+		json_uint(nsources);
+		json_key("bans");
+		json_uint(nbans);
+		json_key("events_lost");
+		json_uint(events_lost);
 		json_end_object();
 		json_finish();
 	} else {
@@ -141,8 +160,12 @@ static int run_status(void *opts)
 			printf("  none: xdp-guard is not loaded with this pin path\n");
 		for (size_t i = 0; i < nplaces; i++)
 			text_placement(&places[i]);
-		printf("Lists:\n  blocklist  %zu entries\n  allowlist  %zu entries\n",
-		       nblock, nallow);
+		printf("Lists:\n  blocklist  %zu (%zu auto-bans)\n  allowlist  %zu\n",
+		       nblock, nbans, nallow);
+		printf("Rate-limit rules (%zu):\n", nrules);
+		limit_print_rules(rules, nrules, false);
+		printf("  tracked sources %zu, events lost %llu\n", nsources,
+		       (unsigned long long)events_lost);
 		printf("Counters:\n  %-10s %-6s %14s %16s\n", "REASON", "ACTION", "PACKETS", "BYTES");
 		for (unsigned int r = 0; r < nreasons; r++)
 			printf("  %-10s %-6s %14llu %16llu\n", xg_reason_name(r),
@@ -152,6 +175,7 @@ static int run_status(void *opts)
 	ret = EXIT_OK;
 out:
 	free(places);
+	free(rules);
 	free(counters);
 	free(block);
 	free(allow);
@@ -166,7 +190,8 @@ const struct command cmd_status = {
 	"Show every interface xdp-guard runs on (mode, attached through the libxdp\n"
 	"dispatcher or directly, priority, position in the chain and the other\n"
 	"programs there), the packet and byte counters for each verdict reason,\n"
-	"the list sizes and the pin path.",
+	"the list sizes, the rate-limit rules, the sources being tracked, the\n"
+	"auto-bans in force, events lost, and the pin path.",
 	.opts = status_specs,
 	.defaults = &status_defaults,
 	.opts_size = sizeof(struct status_opts),

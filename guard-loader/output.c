@@ -128,6 +128,12 @@ void output_hook_libraries(void)
 static int depth;
 static bool first_in_level[JSON_DEPTH_MAX] = { true };
 static bool after_key;
+static bool compact;
+
+void json_set_compact(bool on)
+{
+	compact = on;
+}
 
 static void indent(void)
 {
@@ -144,9 +150,11 @@ static void before_item(void)
 	}
 	if (depth > 0) {
 		if (!first_in_level[depth])
-			fputc(',', stdout);
-		fputc('\n', stdout);
-		indent();
+			fputs(compact ? ", " : ",", stdout);
+		if (!compact) {
+			fputc('\n', stdout);
+			indent();
+		}
 	}
 	first_in_level[depth] = false;
 }
@@ -165,7 +173,7 @@ static void close_level(char c)
 	bool empty = first_in_level[depth];
 
 	depth--;
-	if (!empty) {
+	if (!empty && !compact) {
 		fputc('\n', stdout);
 		indent();
 	}

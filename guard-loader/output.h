@@ -42,5 +42,7 @@ void json_bool(bool v);
 void json_null(void);
 /* End the document with a newline. */
 void json_finish(void);
+/* One document a line (JSON Lines), for streams such as `monitor`. */
+void json_set_compact(bool compact);
 
 #endif

@@ -110,6 +110,20 @@ static int set_value(const struct command *cmd, const struct opt_spec *s,
 		*(unsigned int *)field = v;
 		return 0;
 	}
+	case OPT_U64: {
+		unsigned long long v;
+		char *end;
+
+		errno = 0;
+		v = strtoull(arg, &end, 10);
+		if (errno || end == arg || *end || arg[0] == '-' || v < s->min || v > s->max64) {
+			pr_error("--%s: '%s' is not a whole number from %u to %llu",
+				 s->name, arg, s->min, (unsigned long long)s->max64);
+			return -1;
+		}
+		*(uint64_t *)field = v;
+		return 0;
+	}
 	case OPT_DURATION:
 		if (xg_duration_parse(arg, (uint64_t *)field, &why)) {
 			pr_error("--%s: '%s': %s", s->name, arg, why);

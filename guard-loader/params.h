@@ -20,6 +20,7 @@ enum opt_type {
 	OPT_COUNT,	/* unsigned int, +1 each time (-vv) */
 	OPT_STRING,	/* const char * */
 	OPT_UINT,	/* unsigned int, within [min, max] */
+	OPT_U64,	/* uint64_t, within [min, max64] */
 	OPT_DURATION,	/* uint64_t nanoseconds, xg_duration_parse() */
 	OPT_ENUM,	/* int, one of enum_values */
 	OPT_ARGS,	/* struct arg_list: the positional arguments */
@@ -43,7 +44,8 @@ struct opt_spec {
 	const char *metavar;		/* value placeholder, e.g. "DIR" */
 	const char *help;
 	const struct opt_enum_value *enum_values;	/* OPT_ENUM, ends with NULL name */
-	unsigned int min, max;		/* OPT_UINT */
+	unsigned int min, max;		/* OPT_UINT; OPT_U64 uses min too */
+	uint64_t max64;			/* OPT_U64 */
 	bool required;			/* OPT_ARGS: at least one */
 };
 

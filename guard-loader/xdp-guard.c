@@ -26,6 +26,9 @@ const struct command *const commands[] = {
 	&cmd_disallow,
 	&cmd_list,
 	&cmd_status,
+	&cmd_limit,
+	&cmd_monitor,
+	&cmd_config,
 	&cmd_help,
 	NULL,
 };

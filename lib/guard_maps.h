@@ -29,6 +29,11 @@
 #define GUARD_MAP_BLKNET_V4	"xg_blknet_v4"	/* shorter prefixes, longest match */
 #define GUARD_MAP_BLKNET_V6	"xg_blknet_v6"
 #define GUARD_MAP_COUNTERS	"xg_counters"
+#define GUARD_MAP_CONFIG	"xg_config"	/* one struct guard_config */
+#define GUARD_MAP_RULES		"xg_rules"	/* rate-limit rules */
+#define GUARD_MAP_RULE_STATE	"xg_rule_state"	/* per-rule budget buckets */
+#define GUARD_MAP_SOURCES	"xg_sources"	/* per-source buckets, LRU */
+#define GUARD_MAP_EVENTS	"xg_events"	/* ring buffer to user space */
 
 /*
  * Capacities.  Hash maps are created with BPF_F_NO_PREALLOC (LPM tries
@@ -41,6 +46,9 @@
 #define GUARD_BLOCK_V6_MAX	262144
 #define GUARD_BLKNET_V4_MAX	262144
 #define GUARD_BLKNET_V6_MAX	65536
+#define GUARD_RULES_MAX		64
+#define GUARD_SOURCES_MAX	131072
+#define GUARD_EVENTS_BYTES	(256 * 1024)
 
 /*
  * Blocklist entries for a full-length address (/32, /128) live in a hash map
@@ -92,14 +100,129 @@ enum guard_reason {
 	GUARD_REASON_MALFORMED,		/* bad or truncated headers: XDP_DROP */
 	GUARD_REASON_NON_IP,		/* ARP, LLDP, ...: XDP_PASS */
 	GUARD_REASON_UNPARSED,		/* more VLAN tags than parsed: XDP_PASS */
+	GUARD_REASON_RATE,		/* over the source's pps or bps: XDP_DROP */
+	GUARD_REASON_SYN_RATE,		/* over the source's SYN/s: XDP_DROP */
+	GUARD_REASON_BUDGET,		/* over the rule's budget for all sources: XDP_DROP */
+	GUARD_REASON_BAN,		/* source auto-banned by a rule: XDP_DROP */
 	GUARD_REASON_COUNT,
 };
 
 #define GUARD_REASON_SLOTS 32
+/* Not a verdict: events the ring buffer could not take, or that the event
+ * rate limit held back.  Kept in the last counter slot. */
+#define GUARD_SLOT_EVENTS_LOST (GUARD_REASON_SLOTS - 1)
 
 struct guard_counter {
 	__u64 packets;
 	__u64 bytes;
+};
+
+/* ---- rate limiting ---------------------------------------------------- */
+
+/*
+ * Every bucket is a GCRA ("virtual scheduling") meter: it keeps the
+ * theoretical arrival time (tat) of the next conforming packet.  A packet
+ * at time now conforms if tat - now <= tolerance; it then moves tat to
+ * max(tat, now) + interval.  That is a token bucket of rate 1/interval and
+ * depth tolerance/interval + 1, kept in one u64 per bucket.
+ */
+struct guard_meter {
+	__u64 interval_ns;	/* cost of one packet (or, for bytes, see below) */
+	__u64 tolerance_ns;	/* burst: (burst - 1) * interval */
+};
+
+/* What a rule applies to.  port 0 with a protocol: all of that protocol
+ * ("icmp", "tcp"); port 0 and protocol 0: all traffic ("any"). */
+struct guard_rule_key {
+	__u16 port;		/* destination port, host byte order */
+	__u8 proto;		/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 */
+	__u8 pad;
+};
+
+#define GUARD_RULE_SYN		(1U << 0)	/* syn meter set */
+#define GUARD_RULE_BYTES	(1U << 1)	/* byte meter set */
+#define GUARD_RULE_BUDGET	(1U << 2)	/* budget meter set */
+#define GUARD_RULE_BUDGET_SYN	(1U << 3)	/* budget SYN meter set */
+#define GUARD_RULE_BAN		(1U << 4)	/* auto-ban set */
+
+struct guard_rule {
+	__u32 slot;		/* index into xg_rule_state */
+	__u32 flags;		/* GUARD_RULE_* */
+	/* Per source. */
+	struct guard_meter pkt;
+	/* Bytes: interval_ns is ns per byte in 16.16 fixed point. */
+	struct guard_meter bytes;
+	struct guard_meter syn;
+	/* For the whole rule, all sources together. */
+	struct guard_meter budget;
+	struct guard_meter budget_syn;
+	/* Auto-ban: a source over its limit for ban_after_ns is blocked for
+	 * ban_for_ns. */
+	__u64 ban_after_ns;
+	__u64 ban_for_ns;
+	/* The rule as the user gave it, for display. */
+	__u64 pps, burst, bps, bytes_burst, syn_pps, syn_burst;
+	__u64 budget_pps, budget_syn_pps;
+};
+
+/* Shared by all CPUs: updated with compare-and-swap. */
+struct guard_rule_state {
+	__u64 budget_tat;
+	__u64 budget_syn_tat;
+	__u64 last_event_ns;	/* budget drop events, one per window */
+	__u64 reserved;
+};
+
+/*
+ * A source as rate limiting counts it: an IPv4 address, or an IPv6 prefix
+ * of config.v6_prefix_len bits (one attacker owns a whole /64), per rule.
+ */
+struct guard_source_key {
+	__u8 addr[16];		/* IPv4 in addr[0..3], rest zero */
+	struct guard_rule_key rule;
+	__u8 family;		/* 4 or 6 */
+	__u8 pad[3];
+};
+
+struct guard_source {
+	__u64 pkt_tat;
+	__u64 bytes_tat;
+	__u64 syn_tat;
+	__u64 first_seen_ns;
+	__u64 over_since_ns;	/* start of the current run of drops, 0: none */
+	__u64 last_drop_ns;
+	__u64 last_event_ns;	/* last "first drop" event for this source */
+};
+
+#define GUARD_V6_PREFIX_DEFAULT 64
+#define GUARD_ESTABLISHED_NS_DEFAULT (2ULL * 1000000000ULL)
+#define GUARD_EVENT_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
+
+/* Global settings, element 0 of xg_config.  All zero means defaults, so
+ * the program behaves when loaded by plain xdp-loader. */
+struct guard_config {
+	__u32 rule_count;	/* 0: skip rate limiting entirely */
+	__u32 v6_prefix_len;	/* 0: GUARD_V6_PREFIX_DEFAULT */
+	__u64 established_ns;	/* age after which a source has priority in budgets */
+	__u64 event_window_ns;	/* one "first drop" event per source per window */
+	struct guard_meter events;	/* rate limit on all events; 0: 1000/s */
+	__u64 events_tat;
+};
+
+enum guard_event_type {
+	GUARD_EVENT_BAN = 1,		/* a source was auto-banned */
+	GUARD_EVENT_DROP = 2,		/* first drop of a source in a window */
+	GUARD_EVENT_BUDGET = 3,		/* first budget drop of a rule in a window */
+};
+
+struct guard_event {
+	__u64 time_ns;		/* bpf_ktime_get_ns() */
+	__u64 ban_ns;		/* GUARD_EVENT_BAN: ban length */
+	__u32 type;		/* enum guard_event_type */
+	__u32 reason;		/* enum guard_reason of the drop */
+	struct guard_source_key source;	/* for BUDGET: rule only */
+	__u8 prefix_len;	/* of source.addr */
+	__u8 pad[7];
 };
 
 #endif /* XDP_GUARD_GUARD_MAPS_H */

@@ -25,6 +25,11 @@ enum xg_map_id {
 	XG_MAP_BLKNET_V4,
 	XG_MAP_BLKNET_V6,
 	XG_MAP_COUNTERS,
+	XG_MAP_CONFIG,
+	XG_MAP_RULES,
+	XG_MAP_RULE_STATE,
+	XG_MAP_SOURCES,
+	XG_MAP_EVENTS,
 	XG_MAP_COUNT,
 };
 
@@ -48,6 +53,11 @@ struct xg_state {
 };
 
 /* Address bytes of a family. */
+/* Read element 0 of xg_config, and write it back with rule_count kept
+ * up to date by the rules code. */
+int xg_config_read(struct xg_state *st, struct guard_config *cfg);
+int xg_config_write(struct xg_state *st, const struct guard_config *cfg);
+
 static inline int xg_family_addr_len(int family)
 {
 	return family == AF_INET ? 4 : 16;

@@ -333,6 +333,9 @@ static int collect_key(enum xg_map_id map, int fd, const uint8_t *key, void *ctx
 	key_prefix(map, key, &e->prefix);
 	e->expires_ns = val.expires_ns;
 	e->origin = val.origin;
+	/* The rate limiter records which rule banned the source. */
+	e->rule.port = val.reserved >> 8;
+	e->rule.proto = val.reserved & 0xFF;
 	return 0;
 }
 

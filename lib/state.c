@@ -41,6 +41,18 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 	[XG_MAP_COUNTERS] = { GUARD_MAP_COUNTERS, BPF_MAP_TYPE_PERCPU_ARRAY,
 		sizeof(__u32), sizeof(struct guard_counter),
 		GUARD_REASON_SLOTS, 0 },
+	[XG_MAP_CONFIG] = { GUARD_MAP_CONFIG, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_config), 1, 0 },
+	[XG_MAP_RULES] = { GUARD_MAP_RULES, BPF_MAP_TYPE_HASH,
+		sizeof(struct guard_rule_key), sizeof(struct guard_rule),
+		GUARD_RULES_MAX, 0 },
+	[XG_MAP_RULE_STATE] = { GUARD_MAP_RULE_STATE, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_rule_state), GUARD_RULES_MAX, 0 },
+	[XG_MAP_SOURCES] = { GUARD_MAP_SOURCES, BPF_MAP_TYPE_LRU_HASH,
+		sizeof(struct guard_source_key), sizeof(struct guard_source),
+		GUARD_SOURCES_MAX, 0 },
+	[XG_MAP_EVENTS] = { GUARD_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF,
+		0, 0, GUARD_EVENTS_BYTES, 0 },
 };
 
 static const char *pin_or_default(const char *pin_path)

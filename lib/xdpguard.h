@@ -146,6 +146,21 @@ int xg_pin_path_remove(const char *pin_path);
 /* Is path on a bpffs?  0, -ENOTSUP, or -errno from statfs(). */
 int xg_check_bpffs(const char *path);
 
+/* ---- rule matches ----------------------------------------------------- */
+
+/* What a rule applies to: a destination port and protocol, a protocol
+ * alone (port 0), or everything (proto 0). */
+struct xg_match {
+	uint16_t port;
+	uint8_t proto;		/* IPPROTO_TCP, IPPROTO_UDP, IPPROTO_ICMP, 0 */
+};
+
+#define XG_MATCH_STRLEN 16
+
+/* "8000/tcp", "443/udp", "tcp", "udp", "icmp" (ICMP and ICMPv6), "any". */
+int xg_match_parse(const char *text, struct xg_match *out, const char **why);
+char *xg_match_format(const struct xg_match *m, char *buf, size_t size);
+
 /* ---- lists ------------------------------------------------------------ */
 
 enum xg_list { XG_ALLOWLIST, XG_BLOCKLIST };
@@ -154,6 +169,7 @@ struct xg_entry {
 	struct xg_prefix prefix;
 	uint64_t expires_ns;	/* CLOCK_MONOTONIC deadline; 0: never */
 	uint32_t origin;	/* enum guard_origin: manual, autoban */
+	struct xg_match rule;	/* autoban: the rule that banned it */
 };
 
 const char *xg_list_name(enum xg_list list);	/* "allowlist", "blocklist" */
@@ -195,12 +211,98 @@ struct xg_counter {
 
 /* Number of verdict reasons; valid reasons are 0 .. xg_reason_count()-1. */
 unsigned int xg_reason_count(void);
-/* "pass", "allow", "block", "malformed", "non_ip", "unparsed" */
+/* "pass", "allow", "block", "malformed", "non_ip", "unparsed", "rate",
+ * "syn_rate", "budget", "ban" */
 const char *xg_reason_name(unsigned int reason);
 /* What the program does for this reason: "pass" or "drop". */
 const char *xg_reason_action(unsigned int reason);
 /* Sum each reason's per-CPU counters; out holds xg_reason_count() items. */
 int xg_counters_read(struct xg_state *st, struct xg_counter *out);
+/* Events the program could not deliver (ring buffer full, or held back by
+ * the event rate limit) since the maps were created. */
+int xg_events_lost(struct xg_state *st, uint64_t *lost);
+
+/* ---- rate limits ------------------------------------------------------ */
+
+/*
+ * A rule.  Zero disables a limit.  Per source: pps (burst packets),
+ * bytes per second (bytes_burst), new TCP connections per second
+ * (syn_pps, syn_burst).  For the rule as a whole: budget_pps and
+ * budget_syn_pps.  Auto-ban: a source over its limit for ban_after_ns is
+ * blocked for ban_for_ns.  Bursts left at 0 default to a fifth of a
+ * second's worth (at least 1).
+ */
+struct xg_limit {
+	struct xg_match match;
+	uint64_t pps, burst;
+	uint64_t bps, bytes_burst;
+	uint64_t syn_pps, syn_burst;
+	uint64_t budget_pps, budget_syn_pps;
+	uint64_t ban_after_ns, ban_for_ns;
+};
+
+#define XG_RATE_MAX 1000000000ULL	/* per second, for any rate */
+
+/* Check a rule before setting it: 0, or -EINVAL with *why. */
+int xg_limit_validate(const struct xg_limit *l, const char **why);
+/* Add or change a rule at run time.  A changed rule keeps its sources'
+ * state; -ENOSPC when all rule slots are taken. */
+int xg_limit_set(struct xg_state *st, const struct xg_limit *l);
+/* -ENOENT if there is no rule for m. */
+int xg_limit_remove(struct xg_state *st, const struct xg_match *m);
+/* The rules, most specific first (port rules, protocol rules, "any");
+ * bursts as in effect.  Free *out. */
+int xg_limit_list(struct xg_state *st, struct xg_limit **out, size_t *count);
+/* Sources the rate limiter is tracking now. */
+int xg_sources_count(struct xg_state *st, size_t *count);
+
+/* Global settings of the rate limiter. */
+struct xg_settings {
+	unsigned int v6_prefix_len;	/* IPv6 sources are counted per /N */
+	uint64_t established_ns;	/* age that gives a source budget priority */
+	uint64_t event_window_ns;	/* one drop event per source per window */
+	uint64_t events_per_s;		/* rate limit on all events */
+};
+
+/* Settings in effect (defaults filled in). */
+int xg_settings_get(struct xg_state *st, struct xg_settings *out);
+/* Zero fields keep their value. */
+int xg_settings_set(struct xg_state *st, const struct xg_settings *in);
+
+/* ---- events ----------------------------------------------------------- */
+
+enum xg_event_type {
+	XG_EVENT_BAN = 1,	/* a source was auto-banned */
+	XG_EVENT_DROP = 2,	/* first drop of a source in a window */
+	XG_EVENT_BUDGET = 3,	/* first budget drop of a rule in a window */
+	XG_EVENT_UNBAN = 4,	/* an auto-ban ended (expired or removed) */
+};
+
+struct xg_event {
+	enum xg_event_type type;
+	uint64_t time_ns;	/* CLOCK_MONOTONIC */
+	unsigned int reason;	/* verdict reason of the drop (xg_reason_name) */
+	struct xg_prefix source;	/* family 0 for BUDGET events */
+	struct xg_match rule;
+	uint64_t ban_ns;	/* BAN: length of the ban */
+	bool expired;		/* UNBAN: true if it expired, false if removed */
+};
+
+const char *xg_event_type_name(enum xg_event_type type);	/* "ban", ... */
+
+typedef void (*xg_event_fn)(const struct xg_event *ev, void *ctx);
+struct xg_events;
+
+/*
+ * Follow the program's events.  Unbans are not packets, so the program
+ * cannot see them: xg_events_poll() watches the blocklist for auto-ban
+ * entries that expire or are removed, and reports those as UNBAN.
+ */
+int xg_events_open(struct xg_state *st, xg_event_fn fn, void *ctx, struct xg_events **out);
+/* Wait up to timeout_ms and deliver what came; returns events delivered,
+ * or -EINTR when a signal interrupted the wait. */
+int xg_events_poll(struct xg_events *ev, int timeout_ms);
+void xg_events_close(struct xg_events *ev);
 
 #ifdef __cplusplus
 }

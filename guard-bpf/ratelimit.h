@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Rate limiting for xdp-guard: per-source meters, per-rule budgets,
+ * auto-ban and events.  Included by xdp_guard.bpf.c after its maps.
+ *
+ * Per packet that has a rule (destination port and protocol, then the
+ * protocol alone, then "any"):
+ *   1. a known source is held to its own meters (pps, bytes/s, SYN/s);
+ *      while it keeps going over, it is banned after ban_after;
+ *   2. the rule's budget holds all sources together; sources seen for
+ *      longer than config.established_ns may use the whole budget burst,
+ *      new ones only half of it, so under a spoofed flood the budget's
+ *      remaining room goes to the sources that were there before it;
+ *   3. a new source gets state only once it has passed the budget, so a
+ *      random-source flood cannot churn the per-source map faster than
+ *      the budget allows.
+ *
+ * Meters of one source are updated without atomics: a source's packets
+ * usually land on one CPU (RSS hashes its flows), and a lost update only
+ * makes the meter a little generous.  Budgets are shared by every source
+ * and CPU, so they move with compare-and-swap.
+ */
+#ifndef XDP_GUARD_RATELIMIT_H
+#define XDP_GUARD_RATELIMIT_H
+
+#define NS_PER_SEC 1000000000ULL
+/* A source that has not dropped for this long is no longer "over". */
+#define OVER_GAP_NS NS_PER_SEC
+#define EVENTS_INTERVAL_DEFAULT_NS 1000000ULL	/* 1000 events/s */
+#define EVENTS_TOLERANCE_DEFAULT_NS 100000000ULL	/* bursts of 100 */
+#define CAS_TRIES 4
+
+/* GCRA test: the tat after this packet, or 0 if it does not conform. */
+static __always_inline __u64 meter_next(__u64 tat, __u64 interval, __u64 tolerance,
+					__u64 now)
+{
+	if (tat < now)
+		tat = now;
+	if (tat - now > tolerance)
+		return 0;
+	return tat + interval;
+}
+
+/* The same on a meter shared by all CPUs. */
+static __always_inline int meter_shared(__u64 *tat, __u64 interval, __u64 tolerance,
+					__u64 now)
+{
+	int i;
+
+	for (i = 0; i < CAS_TRIES; i++) {
+		__u64 old = *(volatile __u64 *)tat;
+		__u64 next = meter_next(old, interval, tolerance, now);
+
+		if (!next)
+			return 0;
+		if (__sync_val_compare_and_swap(tat, old, next) == old)
+			return 1;
+	}
+	/* Every try lost a race: the meter is being hammered from all CPUs,
+	 * which is what a budget exists to stop. */
+	return 0;
+}
+
+static __always_inline void count_lost_event(void)
+{
+	__u32 slot = GUARD_SLOT_EVENTS_LOST;
+	struct guard_counter *c = bpf_map_lookup_elem(&xg_counters, &slot);
+
+	if (c)
+		c->packets++;
+}
+
+static __always_inline void emit_event(struct guard_config *cfg, struct guard_event *ev)
+{
+	__u64 interval = cfg->events.interval_ns ?: EVENTS_INTERVAL_DEFAULT_NS;
+	__u64 tolerance = cfg->events.interval_ns ? cfg->events.tolerance_ns :
+			  EVENTS_TOLERANCE_DEFAULT_NS;
+
+	/* Events have their own rate limit, so a flood cannot flood the
+	 * reader; what is held back is counted as lost. */
+	if (!meter_shared(&cfg->events_tat, interval, tolerance, ev->time_ns) ||
+	    bpf_ringbuf_output(&xg_events, ev, sizeof(*ev), 0))
+		count_lost_event();
+}
+
+static __always_inline struct guard_rule *find_rule(struct packet *pkt,
+						    struct guard_rule_key *key)
+{
+	struct guard_rule *rule;
+	__u8 proto = pkt->l4_proto;
+
+	if (proto == IPPROTO_ICMPV6)
+		proto = IPPROTO_ICMP;	/* one "icmp" rule for both families */
+	key->pad = 0;
+	if (pkt->has_l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
+		key->port = pkt->dport;
+		key->proto = proto;
+		rule = bpf_map_lookup_elem(&xg_rules, key);
+		if (rule)
+			return rule;
+	}
+	key->port = 0;
+	key->proto = proto;
+	rule = bpf_map_lookup_elem(&xg_rules, key);
+	if (rule)
+		return rule;
+	key->proto = 0;
+	return bpf_map_lookup_elem(&xg_rules, key);
+}
+
+static __always_inline void source_key(struct packet *pkt, struct guard_config *cfg,
+				       const struct guard_rule_key *rule,
+				       struct guard_source_key *key, __u8 *prefix_len)
+{
+	__builtin_memset(key, 0, sizeof(*key));
+	key->rule = *rule;
+	if (pkt->l3_proto == ETH_P_IP) {
+		key->family = 4;
+		__builtin_memcpy(key->addr, &pkt->saddr4, 4);
+		*prefix_len = 32;
+	} else {
+		__u32 plen = cfg->v6_prefix_len ?: GUARD_V6_PREFIX_DEFAULT;
+		int i;
+
+		key->family = 6;
+		__builtin_memcpy(key->addr, &pkt->saddr6, 16);
+		if (plen > 128)
+			plen = 128;
+		/* Clear the bits past the prefix: one key per /plen. */
+#pragma unroll
+		for (i = 0; i < 16; i++) {
+			int keep = (int)plen - i * 8;
+
+			if (keep <= 0)
+				key->addr[i] = 0;
+			else if (keep < 8)
+				key->addr[i] &= (__u8)(0xFF << (8 - keep));
+		}
+		*prefix_len = plen;
+	}
+}
+
+static __always_inline void ban_source(struct guard_config *cfg, struct guard_rule *rule,
+				       struct guard_source_key *key, __u8 prefix_len,
+				       __u64 now)
+{
+	struct guard_entry entry = {
+		.expires_ns = now + rule->ban_for_ns,
+		.origin = GUARD_ORIGIN_AUTOBAN,
+		.reserved = ((__u32)key->rule.port << 8) | key->rule.proto,
+	};
+	struct guard_event ev = {
+		.time_ns = now,
+		.ban_ns = rule->ban_for_ns,
+		.type = GUARD_EVENT_BAN,
+		.reason = GUARD_REASON_BAN,
+		.source = *key,
+		.prefix_len = prefix_len,
+	};
+
+	if (key->family == 4) {
+		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
+	} else if (prefix_len == 128) {
+		bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);
+	} else {
+		struct guard_lpm_v6 lpm = { .prefixlen = prefix_len };
+
+		__builtin_memcpy(lpm.addr, key->addr, 16);
+		bpf_map_update_elem(&xg_blknet_v6, &lpm, &entry, BPF_ANY);
+	}
+	emit_event(cfg, &ev);
+}
+
+/* A known source went over one of its meters. */
+static __always_inline int source_over(struct guard_config *cfg, struct guard_rule *rule,
+				       struct guard_source *src, struct guard_source_key *key,
+				       __u8 prefix_len, __u32 reason, __u64 now)
+{
+	if (!src->over_since_ns || now - src->last_drop_ns > OVER_GAP_NS)
+		src->over_since_ns = now;
+	src->last_drop_ns = now;
+
+	if ((rule->flags & GUARD_RULE_BAN) && now - src->over_since_ns >= rule->ban_after_ns) {
+		src->over_since_ns = 0;
+		ban_source(cfg, rule, key, prefix_len, now);
+	} else if (now - src->last_event_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT)) {
+		struct guard_event ev = {
+			.time_ns = now,
+			.type = GUARD_EVENT_DROP,
+			.reason = reason,
+			.source = *key,
+			.prefix_len = prefix_len,
+		};
+
+		src->last_event_ns = now;
+		emit_event(cfg, &ev);
+	}
+	return reason;
+}
+
+static __always_inline int budget_over(struct guard_config *cfg, struct guard_rule_state *rs,
+				       const struct guard_rule_key *rkey, __u64 now)
+{
+	if (now - rs->last_event_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT)) {
+		struct guard_event ev = {
+			.time_ns = now,
+			.type = GUARD_EVENT_BUDGET,
+			.reason = GUARD_REASON_BUDGET,
+		};
+
+		rs->last_event_ns = now;
+		ev.source.rule = *rkey;
+		emit_event(cfg, &ev);
+	}
+	return GUARD_REASON_BUDGET;
+}
+
+/*
+ * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
+ */
+static __always_inline int rate_limit(struct packet *pkt)
+{
+	struct guard_source_key skey;
+	struct guard_rule_key rkey;
+	struct guard_rule_state *rs;
+	struct guard_config *cfg;
+	struct guard_source *src;
+	struct guard_rule *rule;
+	__u64 now, pkt_tat, bytes_tat, syn_tat;
+	__u32 zero = 0, slot;
+	__u8 prefix_len;
+	int is_syn, established;
+
+	cfg = bpf_map_lookup_elem(&xg_config, &zero);
+	if (!cfg || !cfg->rule_count)
+		return GUARD_REASON_PASS;
+	rule = find_rule(pkt, &rkey);
+	if (!rule)
+		return GUARD_REASON_PASS;
+
+	now = bpf_ktime_get_ns();
+	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
+	source_key(pkt, cfg, &rkey, &skey, &prefix_len);
+	src = bpf_map_lookup_elem(&xg_sources, &skey);
+
+	/* 1. The source's own meters: all must conform, then all move. */
+	if (src) {
+		pkt_tat = src->pkt_tat;
+		bytes_tat = src->bytes_tat;
+		syn_tat = src->syn_tat;
+		if (rule->pkt.interval_ns) {
+			pkt_tat = meter_next(pkt_tat, rule->pkt.interval_ns,
+					     rule->pkt.tolerance_ns, now);
+			if (!pkt_tat)
+				return source_over(cfg, rule, src, &skey, prefix_len,
+						   GUARD_REASON_RATE, now);
+		}
+		if (rule->flags & GUARD_RULE_BYTES) {
+			__u64 cost = ((__u64)pkt->len * rule->bytes.interval_ns) >> 16;
+
+			bytes_tat = meter_next(bytes_tat, cost, rule->bytes.tolerance_ns, now);
+			if (!bytes_tat)
+				return source_over(cfg, rule, src, &skey, prefix_len,
+						   GUARD_REASON_RATE, now);
+		}
+		if (is_syn && (rule->flags & GUARD_RULE_SYN)) {
+			syn_tat = meter_next(syn_tat, rule->syn.interval_ns,
+					     rule->syn.tolerance_ns, now);
+			if (!syn_tat)
+				return source_over(cfg, rule, src, &skey, prefix_len,
+						   GUARD_REASON_SYN_RATE, now);
+		}
+	}
+
+	/* 2. The budget for the rule as a whole. */
+	slot = rule->slot;
+	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
+	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
+		__u64 age_needed = cfg->established_ns ?: GUARD_ESTABLISHED_NS_DEFAULT;
+
+		established = src && now - src->first_seen_ns >= age_needed;
+		if ((rule->flags & GUARD_RULE_BUDGET) &&
+		    !meter_shared(&rs->budget_tat, rule->budget.interval_ns,
+				  established ? rule->budget.tolerance_ns :
+						rule->budget.tolerance_ns / 2, now))
+			return budget_over(cfg, rs, &rkey, now);
+		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
+		    !meter_shared(&rs->budget_syn_tat, rule->budget_syn.interval_ns,
+				  established ? rule->budget_syn.tolerance_ns :
+						rule->budget_syn.tolerance_ns / 2, now))
+			return budget_over(cfg, rs, &rkey, now);
+	}
+
+	/* 3. Conforming: commit the meters, or start tracking the source. */
+	if (src) {
+		src->pkt_tat = pkt_tat;
+		src->bytes_tat = bytes_tat;
+		src->syn_tat = syn_tat;
+	} else {
+		struct guard_source fresh = {
+			.first_seen_ns = now,
+			.pkt_tat = now + rule->pkt.interval_ns,
+			.bytes_tat = now + (((__u64)pkt->len * rule->bytes.interval_ns) >> 16),
+			.syn_tat = is_syn ? now + rule->syn.interval_ns : 0,
+		};
+
+		/* Fails only if another CPU raced us to it, or memory is
+		 * short: either way the packet passes (fail open). */
+		bpf_map_update_elem(&xg_sources, &skey, &fresh, BPF_NOEXIST);
+	}
+	return GUARD_REASON_PASS;
+}
+
+#endif /* XDP_GUARD_RATELIMIT_H */
