@@ -199,9 +199,6 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 			goto out;
 		note_allowlisted(st, &set);
 	}
-	/* Expired entries would only take room from the new ones. */
-	xg_list_prune(st, NULL);
-
 	entries = calloc(set.count, sizeof(*entries));
 	if (!entries) {
 		pr_error("out of memory");
@@ -214,6 +211,17 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		entries[i].origin = GUARD_ORIGIN_MANUAL;
 	}
 	err = xg_list_add(st, list, entries, set.count, &failed);
+	if (err == -ENOSPC) {
+		/* Expired entries still take room until someone removes them;
+		 * a full list is the time to.  Reading a large list is slow,
+		 * so this is not done on every change. */
+		size_t pruned = 0;
+
+		if (xg_list_prune(st, &pruned) == 0 && pruned) {
+			pr_info("Removed %zu expired entries to make room\n", pruned);
+			err = xg_list_add(st, list, entries, set.count, &failed);
+		}
+	}
 	if (err) {
 		if (err != -ENOSPC)
 			pr_error("cannot add %s to the %s: %s; nothing was changed",

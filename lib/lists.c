@@ -101,55 +101,121 @@ static void key_prefix(enum xg_map_id map, const uint8_t *key, struct xg_prefix 
 }
 
 /*
- * Call fn for every key of a map.  Keys are collected first, so fn may
- * delete them.
+ * Every entry of a map, read in bulk: hash maps through the batch API (one
+ * system call per few thousand entries, which is what makes a million-entry
+ * list quick to list, prune or clear), LPM tries key by key, since they have
+ * no batch operations.
  */
-typedef int (*key_fn)(enum xg_map_id map, int fd, const uint8_t *key, void *ctx);
+struct map_dump {
+	uint8_t *keys;		/* n keys of the map's key size */
+	struct guard_entry *vals;
+	size_t n;
+};
 
-static int foreach_key(const struct xg_state *st, enum xg_map_id map,
-		       key_fn fn, void *ctx)
+#define BATCH 8192
+
+static bool has_batch(enum xg_map_id map)
 {
-	size_t ksize = xg_map_layouts[map].key_size, n = 0, cap = 0;
-	int fd = st->map_fds[map], ret = 0;
-	uint8_t cur[KEY_MAX], *keys = NULL;
+	return xg_map_layouts[map].type == BPF_MAP_TYPE_HASH;
+}
+
+static int dump_grow(struct map_dump *d, size_t ksize, size_t want)
+{
+	uint8_t *k = realloc(d->keys, want * ksize);
+	struct guard_entry *v;
+
+	if (!k)
+		return -ENOMEM;
+	d->keys = k;
+	v = realloc(d->vals, want * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	d->vals = v;
+	return 0;
+}
+
+static void dump_free(struct map_dump *d)
+{
+	free(d->keys);
+	free(d->vals);
+	memset(d, 0, sizeof(*d));
+}
+
+static int dump_batched(int fd, size_t ksize, struct map_dump *d)
+{
+	__u64 token = 0;
+	bool first = true;
+
+	for (;;) {
+		__u32 count = BATCH;
+		int ret;
+
+		if (dump_grow(d, ksize, d->n + BATCH))
+			return -ENOMEM;
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &token, &token,
+					   d->keys + d->n * ksize, d->vals + d->n, &count, NULL);
+		if (ret && errno != ENOENT)
+			return -errno;
+		d->n += count;
+		if (ret)	/* ENOENT: that was the last batch */
+			return 0;
+		first = false;
+	}
+}
+
+static int dump_by_key(int fd, size_t ksize, struct map_dump *d)
+{
+	uint8_t cur[KEY_MAX];
 	void *prev = NULL;
 
 	while (bpf_map_get_next_key(fd, prev, cur) == 0) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			uint8_t *nk = realloc(keys, ncap * ksize);
+		if (d->n % BATCH == 0 && dump_grow(d, ksize, d->n + BATCH))
+			return -ENOMEM;
+		memcpy(d->keys + d->n * ksize, cur, ksize);
+		prev = d->keys + d->n * ksize;
+		/* Gone meanwhile: skip it. */
+		if (bpf_map_lookup_elem(fd, cur, &d->vals[d->n]) == 0)
+			d->n++;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
 
-			if (!nk) {
-				ret = -ENOMEM;
-				goto out;
-			}
-			keys = nk;
-			cap = ncap;
-		}
-		memcpy(keys + n * ksize, cur, ksize);
-		prev = keys + n * ksize;
-		n++;
+static int dump_map(const struct xg_state *st, enum xg_map_id map, struct map_dump *d)
+{
+	size_t ksize = xg_map_layouts[map].key_size;
+	int fd = st->map_fds[map], ret;
+
+	memset(d, 0, sizeof(*d));
+	ret = has_batch(map) ? dump_batched(fd, ksize, d) : dump_by_key(fd, ksize, d);
+	if (ret) {
+		pr_warn("cannot read %s: %s\n", xg_map_layouts[map].name, strerror(-ret));
+		dump_free(d);
 	}
-	if (errno != ENOENT) {
-		ret = -errno;
-		pr_warn("cannot walk %s: %s\n", xg_map_layouts[map].name, strerror(errno));
-		goto out;
-	}
-	for (size_t i = 0; i < n && !ret; i++)
-		ret = fn(map, fd, keys + i * ksize, ctx);
-out:
-	free(keys);
 	return ret;
 }
 
-static int foreach_list_key(const struct xg_state *st, enum xg_list list,
-			    key_fn fn, void *ctx)
+/* Delete keys (n of them, packed) from a map. */
+static int delete_keys(const struct xg_state *st, enum xg_map_id map,
+		       const uint8_t *keys, size_t n)
 {
-	for (const enum xg_map_id *m = list_maps[list]; *m != XG_MAP_COUNT; m++) {
-		int ret = foreach_key(st, *m, fn, ctx);
+	size_t ksize = xg_map_layouts[map].key_size;
+	int fd = st->map_fds[map];
 
-		if (ret)
-			return ret;
+	for (size_t i = 0; i < n;) {
+		__u32 count = n - i < BATCH ? n - i : BATCH;
+
+		if (has_batch(map)) {
+			if (bpf_map_delete_batch(fd, keys + i * ksize, &count, NULL) &&
+			    errno != ENOENT)
+				return -errno;
+			/* ENOENT stops a batch at a key deleted meanwhile:
+			 * step over it and go on. */
+			i += count ? count : 1;
+		} else {
+			if (bpf_map_delete_elem(fd, keys + i * ksize) && errno != ENOENT)
+				return -errno;
+			i++;
+		}
 	}
 	return 0;
 }
@@ -185,47 +251,134 @@ size_t xg_list_capacity(enum xg_list list, int family)
 	return total;
 }
 
+static bool map_empty(const struct xg_state *st, enum xg_map_id map)
+{
+	uint8_t key[KEY_MAX];
+
+	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
+}
+
+/* Entries waiting to be written to one hash map in one system call. */
+struct pending {
+	enum xg_map_id map;
+	size_t n;
+	uint8_t *keys;
+	struct guard_entry *vals;
+	size_t *index;		/* position of each in the caller's array */
+};
+
+/* Write the pending batch; on failure *failed is the entry that failed. */
+static int flush(const struct xg_state *st, struct pending *p, size_t *failed)
+{
+	DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+	__u32 count = p->n;
+	int ret = 0;
+
+	if (!p->n)
+		return 0;
+	if (bpf_map_update_batch(st->map_fds[p->map], p->keys, p->vals, &count, &opts)) {
+		ret = -errno;
+		*failed = p->index[count < p->n ? count : p->n - 1];
+	}
+	p->n = 0;
+	return ret;
+}
+
+static void report_add_error(enum xg_list list, enum xg_map_id map,
+			     const struct xg_prefix *p, int err)
+{
+	char buf[XG_PREFIX_STRLEN];
+
+	/* Hash maps say E2BIG when full, LPM tries ENOSPC. */
+	if (err == -E2BIG || err == -ENOSPC)
+		pr_warn("the %s is full: %s holds at most %u entries; nothing was added\n",
+			xg_list_name(list), xg_map_layouts[map].name,
+			xg_map_layouts[map].max_entries);
+	else
+		pr_warn("cannot add %s to the %s: %s; nothing was added\n",
+			xg_prefix_format(p, buf, sizeof(buf)), xg_list_name(list),
+			strerror(-err));
+}
+
 int xg_list_add(struct xg_state *st, enum xg_list list,
 		const struct xg_entry *entries, size_t n, size_t *failed_index)
 {
+	bool checked[XG_MAP_COUNT] = { false }, empty[XG_MAP_COUNT] = { false };
+	struct pending p = { .map = XG_MAP_COUNT };
+	size_t failed = 0, processed = 0;
 	struct undo *undo;
 	int ret = 0;
 
 	undo = calloc(n ? n : 1, sizeof(*undo));
-	if (!undo)
-		return -ENOMEM;
+	p.keys = malloc(BATCH * KEY_MAX);
+	p.vals = malloc(BATCH * sizeof(*p.vals));
+	p.index = malloc(BATCH * sizeof(*p.index));
+	if (!undo || !p.keys || !p.vals || !p.index) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
 	for (size_t i = 0; i < n; i++) {
 		struct guard_entry val = {
 			.expires_ns = entries[i].expires_ns,
 			.origin = entries[i].origin,
 		};
 		struct undo *u = &undo[i];
+		size_t ksize;
 		int fd;
 
 		u->map = entry_key(list, &entries[i].prefix, u->key);
+		processed = i + 1;
 		fd = st->map_fds[u->map];
-		u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0;
-		if (bpf_map_update_elem(fd, u->key, &val, BPF_ANY)) {
-			char buf[XG_PREFIX_STRLEN];
-
-			ret = -errno;
-			/* Hash maps say E2BIG when full, LPM tries ENOSPC. */
-			if (ret == -E2BIG || ret == -ENOSPC) {
-				ret = -ENOSPC;
-				pr_warn("the %s is full: %s holds at most %u entries; nothing was added\n",
-					xg_list_name(list), xg_map_layouts[u->map].name,
-					xg_map_layouts[u->map].max_entries);
-			} else {
-				pr_warn("cannot add %s to the %s: %s; nothing was added\n",
-					xg_prefix_format(&entries[i].prefix, buf, sizeof(buf)),
-					xg_list_name(list), strerror(-ret));
-			}
-			if (failed_index)
-				*failed_index = i;
-			undo_changes(st, undo, i);
-			break;
+		ksize = xg_map_layouts[u->map].key_size;
+		/* Remember what an update overwrites, to put it back if a later
+		 * one fails; a map that was empty has nothing to remember. */
+		if (!checked[u->map]) {
+			empty[u->map] = map_empty(st, u->map);
+			checked[u->map] = true;
 		}
+		if (!empty[u->map])
+			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0;
+
+		if (!has_batch(u->map)) {
+			ret = flush(st, &p, &failed);
+			if (ret)
+				break;
+			if (bpf_map_update_elem(fd, u->key, &val, BPF_ANY)) {
+				ret = -errno;
+				failed = i;
+				break;
+			}
+			continue;
+		}
+		if (p.map != u->map || p.n == BATCH) {
+			ret = flush(st, &p, &failed);
+			if (ret)
+				break;
+			p.map = u->map;
+		}
+		memcpy(p.keys + p.n * ksize, u->key, ksize);
+		p.vals[p.n] = val;
+		p.index[p.n] = i;
+		p.n++;
 	}
+	if (!ret)
+		ret = flush(st, &p, &failed);
+	if (ret) {
+		report_add_error(list, undo[failed].map, &entries[failed].prefix, ret);
+		if (ret == -E2BIG)
+			ret = -ENOSPC;
+		if (failed_index)
+			*failed_index = failed;
+		/* Undo every entry looked at so far: for one that was never
+		 * written, putting back its old value (or deleting a key that
+		 * is not there) changes nothing. */
+		undo_changes(st, undo, processed);
+	}
+out:
+	free(p.keys);
+	free(p.vals);
+	free(p.index);
 	free(undo);
 	return ret;
 }
@@ -256,87 +409,54 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 	return 0;
 }
 
-struct delete_ctx {
-	uint64_t now;		/* 0: delete all; else only expired before now */
-	size_t removed;
-};
-
-static int delete_key(enum xg_map_id map, int fd, const uint8_t *key, void *ctx)
+/* Delete the entries of a list that expired before now (all if now is 0). */
+static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
+			  size_t *removed)
 {
-	struct delete_ctx *dc = ctx;
-	struct guard_entry val;
+	size_t total = 0;
 
-	(void)map;
-	if (dc->now) {
-		if (bpf_map_lookup_elem(fd, key, &val))
-			return 0;	/* gone meanwhile */
-		if (val.expires_ns == 0 || val.expires_ns > dc->now)
-			return 0;
+	for (const enum xg_map_id *m = list_maps[list]; *m != XG_MAP_COUNT; m++) {
+		size_t ksize = xg_map_layouts[*m].key_size, kept = 0;
+		struct map_dump d;
+		int ret = dump_map(st, *m, &d);
+
+		if (ret)
+			return ret;
+		for (size_t i = 0; i < d.n; i++) {
+			if (now && (d.vals[i].expires_ns == 0 || d.vals[i].expires_ns > now))
+				continue;
+			memmove(d.keys + kept * ksize, d.keys + i * ksize, ksize);
+			kept++;
+		}
+		ret = delete_keys(st, *m, d.keys, kept);
+		dump_free(&d);
+		if (ret)
+			return ret;
+		total += kept;
 	}
-	if (bpf_map_delete_elem(fd, key) == 0)
-		dc->removed++;
-	else if (errno != ENOENT)
-		return -errno;
+	if (removed)
+		*removed += total;
 	return 0;
 }
 
 int xg_list_clear(struct xg_state *st, enum xg_list list, size_t *removed)
 {
-	struct delete_ctx dc = { 0 };
-	int ret = foreach_list_key(st, list, delete_key, &dc);
-
 	if (removed)
-		*removed = dc.removed;
-	return ret;
+		*removed = 0;
+	return delete_entries(st, list, 0, removed);
 }
 
 int xg_list_prune(struct xg_state *st, size_t *removed)
 {
-	struct delete_ctx dc = { .now = xg_now_ns() };
+	uint64_t now = xg_now_ns();
 	int ret;
 
-	ret = foreach_list_key(st, XG_ALLOWLIST, delete_key, &dc);
-	if (!ret)
-		ret = foreach_list_key(st, XG_BLOCKLIST, delete_key, &dc);
 	if (removed)
-		*removed = dc.removed;
+		*removed = 0;
+	ret = delete_entries(st, XG_ALLOWLIST, now, removed);
+	if (!ret)
+		ret = delete_entries(st, XG_BLOCKLIST, now, removed);
 	return ret;
-}
-
-struct collect_ctx {
-	uint64_t now;
-	bool include_expired;
-	struct xg_entry *items;
-	size_t count, cap;
-};
-
-static int collect_key(enum xg_map_id map, int fd, const uint8_t *key, void *ctx)
-{
-	struct collect_ctx *cc = ctx;
-	struct guard_entry val;
-	struct xg_entry *e;
-
-	if (bpf_map_lookup_elem(fd, key, &val))
-		return 0;
-	if (!cc->include_expired && val.expires_ns && val.expires_ns <= cc->now)
-		return 0;
-	if (cc->count == cc->cap) {
-		size_t ncap = cc->cap ? cc->cap * 2 : 256;
-		struct xg_entry *n = realloc(cc->items, ncap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		cc->items = n;
-		cc->cap = ncap;
-	}
-	e = &cc->items[cc->count++];
-	key_prefix(map, key, &e->prefix);
-	e->expires_ns = val.expires_ns;
-	e->origin = val.origin;
-	/* The rate limiter records which rule banned the source. */
-	e->rule.port = val.reserved >> 8;
-	e->rule.proto = val.reserved & 0xFF;
-	return 0;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -348,17 +468,46 @@ static int entry_cmp(const void *a, const void *b)
 int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 		struct xg_entry **out, size_t *count)
 {
-	struct collect_ctx cc = { .now = xg_now_ns(), .include_expired = include_expired };
-	int ret;
+	uint64_t now = xg_now_ns();
+	struct xg_entry *items = NULL;
+	size_t n = 0;
 
-	ret = foreach_list_key(st, list, collect_key, &cc);
-	if (ret) {
-		free(cc.items);
-		return ret;
+	for (const enum xg_map_id *m = list_maps[list]; *m != XG_MAP_COUNT; m++) {
+		size_t ksize = xg_map_layouts[*m].key_size;
+		struct xg_entry *grown;
+		struct map_dump d;
+		int ret = dump_map(st, *m, &d);
+
+		if (ret) {
+			free(items);
+			return ret;
+		}
+		grown = realloc(items, (n + d.n + 1) * sizeof(*items));
+		if (!grown) {
+			dump_free(&d);
+			free(items);
+			return -ENOMEM;
+		}
+		items = grown;
+		for (size_t i = 0; i < d.n; i++) {
+			const struct guard_entry *v = &d.vals[i];
+			struct xg_entry *e = &items[n];
+
+			if (!include_expired && v->expires_ns && v->expires_ns <= now)
+				continue;
+			key_prefix(*m, d.keys + i * ksize, &e->prefix);
+			e->expires_ns = v->expires_ns;
+			e->origin = v->origin;
+			/* The rate limiter records which rule banned the source. */
+			e->rule.port = v->reserved >> 8;
+			e->rule.proto = v->reserved & 0xFF;
+			n++;
+		}
+		dump_free(&d);
 	}
-	if (cc.count)
-		qsort(cc.items, cc.count, sizeof(*cc.items), entry_cmp);
-	*out = cc.items;
-	*count = cc.count;
+	if (n)
+		qsort(items, n, sizeof(*items), entry_cmp);
+	*out = items;
+	*count = n;
 	return 0;
 }
