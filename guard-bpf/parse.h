@@ -172,6 +172,11 @@ static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
 		}
 		if (off > pkt->l3_end)
 			return PARSE_MALFORMED;
+		/* After the fragment header of a later fragment comes the
+		 * middle of the datagram, not more headers, even when the
+		 * next header it names is AH or destination options. */
+		if (!pkt->has_l4)
+			goto done;
 	}
 	/* Still inside the extension header chain after the bound: the
 	 * source address is known, the transport header is not. */
