@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The allow and block lists: host entries (hash) and prefixes (LPM trie)
+ * for both families, their precedence, what each one skips, and expiry
+ * on the clock of bpf_ktime_get_ns().
+ */
+#include <netinet/in.h>
+#include <linux/if_ether.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests.h"
+
+#define SEC_NS 1000000000ull
+
+static void tcp4_from(struct frame *f, const char *src)
+{
+	frame_init(f);
+	frame_eth(f);
+	frame_ipv4(f, src, CASE_DST4);
+	frame_tcp(f, 40000, 443, 0x02);
+	BUILD_OK(frame_finish(f));
+}
+
+static void udp6_from(struct frame *f, const char *src)
+{
+	frame_init(f);
+	frame_eth(f);
+	frame_ipv6(f, src, CASE_DST6);
+	frame_udp(f, 5353, 53);
+	frame_payload(f, 8, 0);
+	BUILD_OK(frame_finish(f));
+}
+
+static void from(struct frame *f, const char *src)
+{
+	if (strchr(src, ':'))
+		udp6_from(f, src);
+	else
+		tcp4_from(f, src);
+}
+
+static void expect_from(const char *src, int reason)
+{
+	struct frame f;
+
+	from(&f, src);
+	EXPECT_FRAME(&f, reason);
+}
+
+/* ---- hosts ------------------------------------------------------------ */
+
+START_TEST(test_block_host_v4)
+{
+	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+	expect_from("192.0.2.2", GUARD_REASON_PASS);
+	expect_from("192.0.2.0", GUARD_REASON_PASS);
+	expect_from("1.0.2.192", GUARD_REASON_PASS);	/* byte order */
+}
+END_TEST
+
+START_TEST(test_block_host_v6)
+{
+	LIST_OK(guard_block(&tg, "2001:db8::1", 0));
+	expect_from("2001:db8::1", GUARD_REASON_BLOCK);
+	expect_from("2001:db8::2", GUARD_REASON_PASS);
+	expect_from("2001:db8:0:0:1::1", GUARD_REASON_PASS);
+	expect_from("::1", GUARD_REASON_PASS);
+}
+END_TEST
+
+/* Many hosts: each is found, its neighbours are not. */
+START_TEST(test_block_many_hosts)
+{
+	char addr[64];
+	int i;
+
+	for (i = 0; i < 256; i += 2) {
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i);
+		LIST_OK(guard_block(&tg, addr, 0));
+		snprintf(addr, sizeof(addr), "2001:db8::%x", i);
+		LIST_OK(guard_block(&tg, addr, 0));
+	}
+	for (i = 0; i < 256; i++) {
+		int want = i % 2 ? GUARD_REASON_PASS : GUARD_REASON_BLOCK;
+
+		snprintf(addr, sizeof(addr), "203.0.113.%d", i);
+		expect_from(addr, want);
+		snprintf(addr, sizeof(addr), "2001:db8::%x", i);
+		expect_from(addr, want);
+	}
+}
+END_TEST
+
+/* ---- prefixes --------------------------------------------------------- */
+
+/* A prefix, an address inside it, and one just outside (NULL for /0). */
+struct prefix_case {
+	const char *cidr;
+	const char *inside;
+	const char *outside;
+};
+
+static const struct prefix_case prefixes[] = {
+	{ "0.0.0.0/0", "203.0.113.9", NULL },
+	{ "128.0.0.0/1", "200.1.2.3", "127.255.255.255" },
+	{ "10.0.0.0/8", "10.255.255.255", "11.0.0.0" },
+	{ "172.16.0.0/12", "172.31.0.1", "172.32.0.1" },
+	{ "192.0.2.0/24", "192.0.2.255", "192.0.3.0" },
+	{ "192.0.2.128/25", "192.0.2.200", "192.0.2.127" },
+	{ "192.0.2.0/31", "192.0.2.1", "192.0.2.2" },
+	{ "192.0.2.7/32", "192.0.2.7", "192.0.2.6" },	/* in the trie */
+	{ "::/0", "2001:db8::1", NULL },
+	{ "8000::/1", "fe80::1", "7fff:ffff::1" },
+	{ "2001:db8::/32", "2001:db8:ffff::1", "2001:db9::1" },
+	{ "2001:db8:1::/48", "2001:db8:1:ffff::1", "2001:db8:2::1" },
+	{ "2001:db8:1:2::/64", "2001:db8:1:2:ffff::1", "2001:db8:1:3::1" },
+	{ "2001:db8::/127", "2001:db8::1", "2001:db8::2" },
+	{ "2001:db8::5/128", "2001:db8::5", "2001:db8::4" },	/* trie */
+};
+
+#define N_PREFIXES (sizeof(prefixes) / sizeof(prefixes[0]))
+
+START_TEST(test_block_prefix)
+{
+	const struct prefix_case *p = &prefixes[_i];
+
+	LIST_OK(guard_block_net(&tg, p->cidr, 0));
+	expect_from(p->inside, GUARD_REASON_BLOCK);
+	if (p->outside)
+		expect_from(p->outside, GUARD_REASON_PASS);
+}
+END_TEST
+
+START_TEST(test_allow_prefix)
+{
+	const struct prefix_case *p = &prefixes[_i];
+	struct frame f;
+
+	LIST_OK(guard_allow(&tg, p->cidr, 0));
+	expect_from(p->inside, GUARD_REASON_ALLOW);
+	if (p->outside)
+		expect_from(p->outside, GUARD_REASON_PASS);
+
+	/* Allowed even when on the blocklist, by host and by prefix. */
+	LIST_OK(guard_block(&tg, p->inside, 0));
+	LIST_OK(guard_block_net(&tg, strchr(p->cidr, ':') ? "::/0" :
+					   "0.0.0.0/0", 0));
+	expect_from(p->inside, GUARD_REASON_ALLOW);
+	if (p->outside) {
+		from(&f, p->outside);
+		EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+	}
+}
+END_TEST
+
+/* Nested prefixes: any match blocks, whichever is the longest. */
+START_TEST(test_block_nested_prefixes)
+{
+	LIST_OK(guard_block_net(&tg, "10.0.0.0/8", 0));
+	LIST_OK(guard_block_net(&tg, "10.1.0.0/16", 0));
+	LIST_OK(guard_block_net(&tg, "10.1.2.0/24", 0));
+	expect_from("10.1.2.3", GUARD_REASON_BLOCK);
+	expect_from("10.1.3.3", GUARD_REASON_BLOCK);
+	expect_from("10.2.3.3", GUARD_REASON_BLOCK);
+	expect_from("11.1.2.3", GUARD_REASON_PASS);
+}
+END_TEST
+
+/* The IPv4 and IPv6 lists are separate: a /0 in one leaves the other
+ * family alone. */
+START_TEST(test_families_separate)
+{
+	LIST_OK(guard_block_net(&tg, "0.0.0.0/0", 0));
+	expect_from(CASE_SRC6, GUARD_REASON_PASS);
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+	LIST_OK(guard_allow(&tg, "::/0", 0));
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+	expect_from(CASE_SRC6, GUARD_REASON_ALLOW);
+}
+END_TEST
+
+/* ---- what each list skips -------------------------------------------- */
+
+/* An allowlisted source skips the transport header checks: a malformed
+ * one passes. */
+START_TEST(test_allow_skips_l4)
+{
+	struct frame f;
+
+	LIST_OK(guard_allow(&tg, CASE_SRC4, 0));
+	LIST_OK(guard_allow(&tg, "2001:db8::/64", 0));
+
+	tcp4_from(&f, CASE_SRC4);
+	f.data[f.l4_off + 12] = 0;			/* doff 0 */
+	EXPECT_FRAME(&f, GUARD_REASON_ALLOW);
+
+	udp6_from(&f, CASE_SRC6);
+	frame_put16(&f, f.l4_off + 4, 3);		/* UDP length 3 */
+	EXPECT_FRAME(&f, GUARD_REASON_ALLOW);
+
+	/* A tiny first fragment. */
+	frame_init(&f);
+	frame_eth(&f);
+	frame_ipv4(&f, CASE_SRC4, CASE_DST4);
+	frame_ipv4_frag(&f, 0, true);
+	frame_set_next(&f, IPPROTO_TCP);
+	frame_payload(&f, 8, 0);
+	BUILD_OK(frame_finish(&f));
+	EXPECT_FRAME(&f, GUARD_REASON_ALLOW);
+}
+END_TEST
+
+/* ...but not the IP header checks, which come before the source is
+ * known. */
+START_TEST(test_allow_keeps_l3_checks)
+{
+	struct frame f;
+	uint16_t len;
+
+	LIST_OK(guard_allow(&tg, "0.0.0.0/0", 0));
+	LIST_OK(guard_allow(&tg, "::/0", 0));
+
+	tcp4_from(&f, CASE_SRC4);
+	len = frame_get16(&f, 14 + 2);
+	frame_put16(&f, 14 + 2, len + 1);
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+
+	tcp4_from(&f, CASE_SRC4);
+	f.data[14] = 0x44;				/* ihl 4 */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+
+	udp6_from(&f, CASE_SRC6);
+	EXPECT_REASON(f.data, f.len - 1, GUARD_REASON_MALFORMED);
+
+	/* An extension header that runs off the datagram. */
+	frame_init(&f);
+	frame_eth(&f);
+	frame_ipv6(&f, CASE_SRC6, CASE_DST6);
+	frame_ipv6_ext(&f, IPPROTO_DSTOPTS, 8);
+	frame_udp(&f, 1, 2);
+	BUILD_OK(frame_finish(&f));
+	f.data[14 + 40 + 1] = 2;
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+}
+END_TEST
+
+/* The blocklist is consulted before the transport header: a blocked
+ * source is counted as blocked whatever its transport header. */
+START_TEST(test_block_before_l4)
+{
+	struct frame f;
+
+	LIST_OK(guard_block(&tg, CASE_SRC4, 0));
+	LIST_OK(guard_block_net(&tg, "2001:db8::/32", 0));
+
+	tcp4_from(&f, CASE_SRC4);
+	f.data[f.l4_off + 12] = 0x20;			/* doff 2 */
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+
+	udp6_from(&f, CASE_SRC6);
+	frame_put16(&f, f.l4_off + 4, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+}
+END_TEST
+
+/* A frame with more VLAN tags than the parser walks is not judged by
+ * source: it passes as unparsed even from a blocked address. */
+START_TEST(test_unparsed_not_judged)
+{
+	struct frame f;
+	int i;
+
+	LIST_OK(guard_block_net(&tg, "0.0.0.0/0", 0));
+	frame_init(&f);
+	frame_eth(&f);
+	for (i = 0; i < 3; i++)
+		frame_vlan(&f, ETH_P_8021Q, 10 + i);
+	frame_ipv4(&f, CASE_SRC4, CASE_DST4);
+	frame_udp(&f, 1, 2);
+	BUILD_OK(frame_finish(&f));
+	EXPECT_FRAME(&f, GUARD_REASON_UNPARSED);
+}
+END_TEST
+
+/* Entries the rate limiter's auto-ban wrote (origin AUTOBAN) drop as
+ * "ban", the user's own as "block"; otherwise they behave alike. */
+START_TEST(test_ban_counted_as_ban)
+{
+	uint64_t now = monotonic_ns();
+
+	LIST_OK(guard_ban(&tg, CASE_SRC4, now + 3600 * SEC_NS));
+	LIST_OK(guard_ban(&tg, "2001:db8::/64", now + 3600 * SEC_NS));
+	expect_from(CASE_SRC4, GUARD_REASON_BAN);
+	expect_from(CASE_SRC6, GUARD_REASON_BAN);
+	expect_from("192.0.2.2", GUARD_REASON_PASS);
+	expect_from("2001:db8:0:1::1", GUARD_REASON_PASS);
+
+	/* The host hash is looked at first: its entry names the reason. */
+	LIST_OK(guard_block_net(&tg, "192.0.2.0/24", 0));
+	expect_from(CASE_SRC4, GUARD_REASON_BAN);
+	/* An expired ban is absent: the user's prefix applies. */
+	LIST_OK(guard_ban(&tg, CASE_SRC4, now - SEC_NS));
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+
+	/* The allowlist beats a ban too. */
+	LIST_OK(guard_allow(&tg, CASE_SRC6, 0));
+	expect_from(CASE_SRC6, GUARD_REASON_ALLOW);
+}
+END_TEST
+
+/* ---- expiry ----------------------------------------------------------- */
+
+/* A deadline in the past acts as absent; one in the future blocks; 0 is
+ * forever.  For the host hash and the trie, in both families. */
+START_TEST(test_block_expiry)
+{
+	static const char *const hosts[] = { CASE_SRC4, CASE_SRC6 };
+	static const char *const nets[] = { "192.0.2.0/24", "2001:db8::/48" };
+	uint64_t now = monotonic_ns();
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		LIST_OK(guard_block(&tg, hosts[i], 1));
+		expect_from(hosts[i], GUARD_REASON_PASS);
+		LIST_OK(guard_block(&tg, hosts[i], now - SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_PASS);
+		LIST_OK(guard_block(&tg, hosts[i], now + 3600 * SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_BLOCK);
+		LIST_OK(guard_block(&tg, hosts[i], 0));
+		expect_from(hosts[i], GUARD_REASON_BLOCK);
+		/* Expired again, so the prefix tests below see only the
+		 * trie. */
+		LIST_OK(guard_block(&tg, hosts[i], 1));
+
+		LIST_OK(guard_block_net(&tg, nets[i], now - SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_PASS);
+		LIST_OK(guard_block_net(&tg, nets[i], now + 3600 * SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_BLOCK);
+		LIST_OK(guard_block_net(&tg, nets[i], 0));
+		expect_from(hosts[i], GUARD_REASON_BLOCK);
+	}
+}
+END_TEST
+
+/* An expired host entry does not hide a live prefix covering it. */
+START_TEST(test_expired_host_falls_through)
+{
+	LIST_OK(guard_block(&tg, CASE_SRC4, 1));
+	LIST_OK(guard_block_net(&tg, "192.0.2.0/24", 0));
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+	LIST_OK(guard_block(&tg, CASE_SRC6, 1));
+	LIST_OK(guard_block_net(&tg, "2001:db8::/32", 0));
+	expect_from(CASE_SRC6, GUARD_REASON_BLOCK);
+}
+END_TEST
+
+START_TEST(test_allow_expiry)
+{
+	static const char *const hosts[] = { CASE_SRC4, CASE_SRC6 };
+	uint64_t now = monotonic_ns();
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		LIST_OK(guard_block(&tg, hosts[i], 0));
+		LIST_OK(guard_allow(&tg, hosts[i], now - SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_BLOCK);
+		LIST_OK(guard_allow(&tg, hosts[i], now + 3600 * SEC_NS));
+		expect_from(hosts[i], GUARD_REASON_ALLOW);
+	}
+}
+END_TEST
+
+/* The deadline is compared with CLOCK_MONOTONIC as the kernel sees it:
+ * an entry set to expire shortly blocks, then stops blocking once that
+ * time has passed. */
+START_TEST(test_expiry_follows_monotonic_clock)
+{
+	const uint64_t life = 300 * 1000000ull;	/* 0.3 s */
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 400 * 1000000 };
+	uint64_t deadline = monotonic_ns() + life;
+
+	LIST_OK(guard_block(&tg, CASE_SRC4, deadline));
+	LIST_OK(guard_block_net(&tg, "2001:db8::/32", deadline));
+	/* Loaded machines may be slow: only judge "still blocked" if the
+	 * deadline is still ahead after the run. */
+	{
+		struct frame f;
+		char why[256];
+		bool ok;
+
+		tcp4_from(&f, CASE_SRC4);
+		ok = guard_expect(&tg, f.data, f.len, GUARD_REASON_BLOCK,
+				  why, sizeof(why));
+		if (monotonic_ns() < deadline)
+			ck_assert_msg(ok, "%s", why);
+	}
+	while (monotonic_ns() <= deadline)
+		nanosleep(&nap, NULL);
+	expect_from(CASE_SRC4, GUARD_REASON_PASS);
+	expect_from(CASE_SRC6, GUARD_REASON_PASS);
+}
+END_TEST
+
+Suite *lists_suite(void)
+{
+	Suite *s = suite_create("lists");
+	TCase *tc;
+
+	tc = tcase_create("hosts_and_prefixes");
+	tcase_add_checked_fixture(tc, tg_setup, NULL);
+	tcase_add_test(tc, test_block_host_v4);
+	tcase_add_test(tc, test_block_host_v6);
+	tcase_add_test(tc, test_block_many_hosts);
+	tcase_add_loop_test(tc, test_block_prefix, 0, N_PREFIXES);
+	tcase_add_loop_test(tc, test_allow_prefix, 0, N_PREFIXES);
+	tcase_add_test(tc, test_block_nested_prefixes);
+	tcase_add_test(tc, test_families_separate);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("precedence");
+	tcase_add_checked_fixture(tc, tg_setup, NULL);
+	tcase_add_test(tc, test_allow_skips_l4);
+	tcase_add_test(tc, test_allow_keeps_l3_checks);
+	tcase_add_test(tc, test_block_before_l4);
+	tcase_add_test(tc, test_unparsed_not_judged);
+	tcase_add_test(tc, test_ban_counted_as_ban);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("expiry");
+	tcase_add_checked_fixture(tc, tg_setup, NULL);
+	tcase_add_test(tc, test_block_expiry);
+	tcase_add_test(tc, test_expired_host_falls_through);
+	tcase_add_test(tc, test_allow_expiry);
+	tcase_add_test(tc, test_expiry_follows_monotonic_clock);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
