@@ -7,6 +7,10 @@
  * counter, and leaves the frame as it was.  At the end the counters add
  * up to the number of runs and the bytes sent.
  *
+ * The frames depend on the seed alone.  With rate limiting on, which of
+ * them the meters drop also depends on timing, so only the invariants,
+ * not the counts, repeat from run to run.
+ *
  *   XG_FUZZ_SEED=N     another seed (the default is fixed)
  *   XG_FUZZ_ITERS=N    another number of frames (default 5000)
  */
