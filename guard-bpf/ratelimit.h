@@ -147,7 +147,9 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 	struct guard_entry entry = {
 		.expires_ns = now + rule->ban_for_ns,
 		.origin = GUARD_ORIGIN_AUTOBAN,
-		.reserved = ((__u32)key->rule.port << 8) | key->rule.proto,
+		.rule_port = key->rule.port,
+		.rule_proto = key->rule.proto,
+		.prefix_len = prefix_len,
 	};
 	struct guard_event ev = {
 		.time_ns = now,

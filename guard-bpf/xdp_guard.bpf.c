@@ -150,18 +150,43 @@ static __always_inline int entry_live(const struct guard_entry *e)
 	return e && (e->expires_ns == 0 || e->expires_ns > bpf_ktime_get_ns());
 }
 
+/*
+ * Longest live match in an LPM trie.  An expired longest match must not
+ * hide a shorter live one, so look again below it; each pass skips at least
+ * one expired entry, and the passes are bounded for the verifier.  Past the
+ * bound (that many expired prefixes nested around one address) the lookup
+ * reports no match until user space removes the expired entries.
+ */
+#define LPM_EXPIRED_RETRIES 8
+
+static __always_inline struct guard_entry *lpm_live(void *map, void *key, __u32 *prefixlen)
+{
+	int i;
+
+	for (i = 0; i < LPM_EXPIRED_RETRIES; i++) {
+		struct guard_entry *e = bpf_map_lookup_elem(map, key);
+
+		if (!e || entry_live(e))
+			return e;
+		if (e->prefix_len == 0 || e->prefix_len > *prefixlen)
+			return NULL;
+		*prefixlen = e->prefix_len - 1;
+	}
+	return NULL;
+}
+
 static __always_inline int allowed(struct packet *pkt)
 {
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 
 		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
-		return entry_live(bpf_map_lookup_elem(&xg_allow_v4, &key));
+		return lpm_live(&xg_allow_v4, &key, &key.prefixlen) != NULL;
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = 128 };
 
 		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
-		return entry_live(bpf_map_lookup_elem(&xg_allow_v6, &key));
+		return lpm_live(&xg_allow_v6, &key, &key.prefixlen) != NULL;
 	}
 }
 
@@ -185,7 +210,7 @@ static __always_inline __u32 blocked(struct packet *pkt)
 		if (entry_live(e))
 			return block_reason(e);
 		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
-		e = bpf_map_lookup_elem(&xg_blknet_v4, &key);
+		e = lpm_live(&xg_blknet_v4, &key, &key.prefixlen);
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = 128 };
 
@@ -193,9 +218,9 @@ static __always_inline __u32 blocked(struct packet *pkt)
 		if (entry_live(e))
 			return block_reason(e);
 		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
-		e = bpf_map_lookup_elem(&xg_blknet_v6, &key);
+		e = lpm_live(&xg_blknet_v6, &key, &key.prefixlen);
 	}
-	return entry_live(e) ? block_reason(e) : 0;
+	return e ? block_reason(e) : 0;
 }
 
 #include "ratelimit.h"

@@ -79,13 +79,20 @@ enum guard_origin {
  * Value of every allowlist and blocklist entry.  expires_ns is a deadline on
  * the clock of bpf_ktime_get_ns() (CLOCK_MONOTONIC); 0 means never.  The
  * XDP program treats an expired entry as absent and never deletes it itself
- * (deleting on the fast path would take the map's lock); user space prunes
- * expired entries whenever it changes a list.
+ * (deleting on the fast path would take the map's lock); user space removes
+ * expired entries when a list fills up.
+ *
+ * prefix_len repeats the key's length in the value: an LPM lookup does not
+ * say which prefix matched, and when the longest match has expired the
+ * program must look again one bit shorter, or an expired /16 would hide a
+ * live /8 around it.
  */
 struct guard_entry {
 	__u64 expires_ns;
 	__u32 origin;		/* enum guard_origin */
-	__u32 reserved;		/* zero; room for a rule id */
+	__u16 rule_port;	/* autoban: the rule that banned the source */
+	__u8 rule_proto;
+	__u8 prefix_len;
 };
 
 /*

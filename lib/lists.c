@@ -322,6 +322,9 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 		struct guard_entry val = {
 			.expires_ns = entries[i].expires_ns,
 			.origin = entries[i].origin,
+			.rule_port = entries[i].rule.port,
+			.rule_proto = entries[i].rule.proto,
+			.prefix_len = entries[i].prefix.len,
 		};
 		struct undo *u = &undo[i];
 		size_t ksize;
@@ -498,9 +501,8 @@ int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 			key_prefix(*m, d.keys + i * ksize, &e->prefix);
 			e->expires_ns = v->expires_ns;
 			e->origin = v->origin;
-			/* The rate limiter records which rule banned the source. */
-			e->rule.port = v->reserved >> 8;
-			e->rule.proto = v->reserved & 0xFF;
+			e->rule.port = v->rule_port;
+			e->rule.proto = v->rule_proto;
 			n++;
 		}
 		dump_free(&d);

@@ -307,12 +307,15 @@ static int parse_cidr(const char *cidr, uint8_t addr[16], size_t *addr_len,
 	return 0;
 }
 
-static int update(int fd, const void *key, uint64_t expires_ns,
+/* An entry as libxdpguard writes it: the key's length repeated in the
+ * value, which the program needs to look below an expired prefix. */
+static int update(int fd, const void *key, uint32_t plen, uint64_t expires_ns,
 		  uint32_t origin)
 {
 	struct guard_entry e = {
 		.expires_ns = expires_ns,
 		.origin = origin,
+		.prefix_len = plen,
 	};
 
 	return bpf_map_update_elem(fd, key, &e, BPF_ANY) ? -errno : 0;
@@ -334,12 +337,12 @@ static int trie_add(const struct guard *g, enum guard_map_id v4,
 		struct guard_lpm_v4 key = { .prefixlen = plen };
 
 		memcpy(key.addr, addr, 4);
-		return update(g->map_fd[v4], &key, expires_ns, origin);
+		return update(g->map_fd[v4], &key, plen, expires_ns, origin);
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = plen };
 
 		memcpy(key.addr, addr, 16);
-		return update(g->map_fd[v6], &key, expires_ns, origin);
+		return update(g->map_fd[v6], &key, plen, expires_ns, origin);
 	}
 }
 
@@ -371,9 +374,9 @@ static int block_add(const struct guard *g, const char *cidr,
 		return trie_add(g, GM_BLKNET_V4, GM_BLKNET_V6, cidr,
 				expires_ns, origin);
 	if (addr_len == 4)
-		return update(g->map_fd[GM_BLOCK_V4], addr, expires_ns,
+		return update(g->map_fd[GM_BLOCK_V4], addr, plen, expires_ns,
 			      origin);
-	return update(g->map_fd[GM_BLOCK_V6], addr, expires_ns, origin);
+	return update(g->map_fd[GM_BLOCK_V6], addr, plen, expires_ns, origin);
 }
 
 int guard_block(const struct guard *g, const char *cidr, uint64_t expires_ns)

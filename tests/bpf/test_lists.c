@@ -357,6 +357,45 @@ START_TEST(test_expired_host_falls_through)
 }
 END_TEST
 
+/*
+ * An expired longer prefix does not hide a live shorter one around it: the
+ * program looks again below the expired match.
+ */
+START_TEST(test_expired_prefix_reveals_shorter)
+{
+	LIST_OK(guard_block_net(&tg, "192.0.0.0/8", 0));
+	LIST_OK(guard_block_net(&tg, "192.0.0.0/16", 1));
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+	LIST_OK(guard_block_net(&tg, "2001:db8::/32", 0));
+	LIST_OK(guard_block_net(&tg, "2001:db8::/48", 1));
+	expect_from(CASE_SRC6, GUARD_REASON_BLOCK);
+
+	/* The allowlist too: an expired host entry, a live prefix. */
+	LIST_OK(guard_allow(&tg, CASE_SRC4, 1));
+	LIST_OK(guard_allow(&tg, "192.0.2.0/24", 0));
+	expect_from(CASE_SRC4, GUARD_REASON_ALLOW);
+}
+END_TEST
+
+/* Seven expired prefixes nested inside a live one: still found (the
+ * program looks below expired matches up to eight times). */
+START_TEST(test_expired_prefixes_nested)
+{
+	static const char *const expired[] = {
+		"192.0.2.0/30", "192.0.2.0/28", "192.0.2.0/26", "192.0.2.0/24",
+		"192.0.0.0/22", "192.0.0.0/20", "192.0.0.0/18",
+	};
+	unsigned int i;
+
+	LIST_OK(guard_block_net(&tg, "192.0.0.0/8", 0));
+	for (i = 0; i < sizeof(expired) / sizeof(expired[0]); i++)
+		LIST_OK(guard_block_net(&tg, expired[i], 1));
+	expect_from(CASE_SRC4, GUARD_REASON_BLOCK);
+	expect_from("192.1.0.1", GUARD_REASON_BLOCK);
+	expect_from("193.0.2.1", GUARD_REASON_PASS);
+}
+END_TEST
+
 START_TEST(test_allow_expiry)
 {
 	static const char *const hosts[] = { CASE_SRC4, CASE_SRC6 };
@@ -433,6 +472,8 @@ Suite *lists_suite(void)
 	tcase_add_checked_fixture(tc, tg_setup, NULL);
 	tcase_add_test(tc, test_block_expiry);
 	tcase_add_test(tc, test_expired_host_falls_through);
+	tcase_add_test(tc, test_expired_prefix_reveals_shorter);
+	tcase_add_test(tc, test_expired_prefixes_nested);
 	tcase_add_test(tc, test_allow_expiry);
 	tcase_add_test(tc, test_expiry_follows_monotonic_clock);
 	suite_add_tcase(s, tc);
