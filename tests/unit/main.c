@@ -44,6 +44,11 @@ int main(void)
 	sr = srunner_create(prefix_suite());
 	srunner_add_suite(sr, duration_suite());
 	srunner_add_suite(sr, listfile_suite());
+	srunner_add_suite(sr, tables_suite());
+	srunner_add_suite(sr, layout_suite());
+	if (!unit_have_bpf)
+		printf("Note: not root or no bpffs at /sys/fs/bpf: the tests on "
+		       "real maps are left out.\n");
 
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
