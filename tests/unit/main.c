@@ -46,6 +46,8 @@ int main(void)
 	srunner_add_suite(sr, listfile_suite());
 	srunner_add_suite(sr, tables_suite());
 	srunner_add_suite(sr, layout_suite());
+	srunner_add_suite(sr, state_suite());
+	srunner_add_suite(sr, program_suite());
 	if (!unit_have_bpf)
 		printf("Note: not root or no bpffs at /sys/fs/bpf: the tests on "
 		       "real maps are left out.\n");

@@ -1,0 +1,810 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * State and lists against real maps (root only): the maps are made by
+ * loading the XDP object's maps with libbpf, pinned by name under a fresh
+ * folder in bpffs, exactly as the loader would; nothing is attached.
+ *
+ * Entries are also read back from the maps directly, with the key layouts
+ * of guard_maps.h: what matters in the end is that the XDP program finds
+ * them where it looks.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "unit.h"
+#include "guard_maps.h"
+
+#define NS 1000000000ULL
+
+static char *dir;
+static struct xg_state *st;
+
+static void state_setup(void)
+{
+	struct bpf_object *obj;
+	int err;
+
+	dir = unit_bpf_tmpdir();
+	obj = unit_load_object(dir, false);
+	/* The pins keep the maps; the object is no longer needed. */
+	bpf_object__close(obj);
+	err = xg_state_open(dir, 0, &st);
+	ck_assert_msg(err == 0, "xg_state_open(%s): %d", dir, err);
+	unit_log_reset();
+}
+
+/* Checked: runs in the test's process, and fails the test if the pins
+ * cannot be removed.  A test that fails earlier ends its process without
+ * it; the tcase's unchecked teardown then removes the whole base folder. */
+static void state_teardown(void)
+{
+	int err;
+
+	xg_state_close(st);
+	st = NULL;
+	err = unit_rm_tree(dir);
+	free(dir);
+	dir = NULL;
+	ck_assert_msg(err == 0, "removing the pins: %s", strerror(-err));
+}
+
+static struct xg_entry entry(const char *text, uint64_t expires_ns, uint32_t origin)
+{
+	struct xg_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.prefix = unit_prefix(text);
+	e.expires_ns = expires_ns;
+	e.origin = origin;
+	return e;
+}
+
+static int map_fd(const char *name)
+{
+	int fd = xg_state_map_fd(st, name);
+
+	ck_assert_msg(fd >= 0, "no fd for map %s: %d", name, fd);
+	return fd;
+}
+
+/* Is key exactly a key of the map (not merely matched by a shorter
+ * prefix, as a trie lookup would)?  Its value goes to out. */
+static bool map_has_key(const char *name, const void *key, size_t key_size,
+			struct guard_entry *out)
+{
+	int fd = map_fd(name);
+	unsigned char cur[64], next[64];
+	int err;
+
+	ck_assert_uint_le(key_size, sizeof(cur));
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, cur, next)) {
+		memcpy(cur, next, key_size);
+		if (!memcmp(cur, key, key_size))
+			return bpf_map_lookup_elem(fd, cur, out) == 0;
+	}
+	return false;
+}
+
+/* Find p where the XDP program looks for that list: blocklisted hosts in
+ * the hashes by bare address, everything else in a trie. */
+static bool map_lookup(enum xg_list list, const struct xg_prefix *p,
+		       struct guard_entry *out)
+{
+	bool v4 = p->family == AF_INET;
+
+	if (list == XG_BLOCKLIST && xg_prefix_is_host(p))
+		return map_has_key(v4 ? GUARD_MAP_BLOCK_V4 : GUARD_MAP_BLOCK_V6,
+				   p->addr, v4 ? 4 : 16, out);
+	if (v4) {
+		struct guard_lpm_v4 key = { .prefixlen = p->len };
+
+		memcpy(key.addr, p->addr, 4);
+		return map_has_key(list == XG_BLOCKLIST ? GUARD_MAP_BLKNET_V4 :
+				   GUARD_MAP_ALLOW_V4, &key, sizeof(key), out);
+	} else {
+		struct guard_lpm_v6 key = { .prefixlen = p->len };
+
+		memcpy(key.addr, p->addr, 16);
+		return map_has_key(list == XG_BLOCKLIST ? GUARD_MAP_BLKNET_V6 :
+				   GUARD_MAP_ALLOW_V6, &key, sizeof(key), out);
+	}
+}
+
+/* Count the keys of one map. */
+static size_t map_count(const char *name)
+{
+	int fd = map_fd(name);
+	unsigned char key[64], next[64];
+	size_t n = 0;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		memcpy(key, next, sizeof(key));
+		n++;
+	}
+	return n;
+}
+
+/* The list, through the library, must be exactly want (already sorted). */
+static void assert_get(enum xg_list list, bool include_expired,
+		       const struct xg_entry *want, size_t n)
+{
+	struct xg_entry *got = NULL;
+	size_t count = 999;
+	char a[XG_PREFIX_STRLEN], b[XG_PREFIX_STRLEN];
+	int err;
+
+	err = xg_list_get(st, list, include_expired, &got, &count);
+	ck_assert_int_eq(err, 0);
+	if (count != n) {
+		/* Name them: "5 entries, expected 3" alone says little. */
+		char names[1024] = "";
+		size_t len = 0;
+
+		for (size_t i = 0; i < count && len < sizeof(names) - 64; i++) {
+			xg_prefix_format(&got[i].prefix, a, sizeof(a));
+			len += (size_t)snprintf(names + len, sizeof(names) - len, " %s", a);
+		}
+		ck_abort_msg("%s: %zu entries, expected %zu:%s", xg_list_name(list),
+			     count, n, names);
+	}
+	for (size_t i = 0; i < n; i++) {
+		xg_prefix_format(&got[i].prefix, a, sizeof(a));
+		xg_prefix_format(&want[i].prefix, b, sizeof(b));
+		ck_assert_msg(xg_prefix_cmp(&got[i].prefix, &want[i].prefix) == 0,
+			      "%s[%zu]: %s, expected %s", xg_list_name(list), i, a, b);
+		ck_assert_msg(got[i].expires_ns == want[i].expires_ns,
+			      "%s: expires %llu, expected %llu", a,
+			      (unsigned long long)got[i].expires_ns,
+			      (unsigned long long)want[i].expires_ns);
+		ck_assert_msg(got[i].origin == want[i].origin, "%s: origin %u, expected %u",
+			      a, got[i].origin, want[i].origin);
+	}
+	free(got);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return xg_prefix_cmp(&((const struct xg_entry *)a)->prefix,
+			     &((const struct xg_entry *)b)->prefix);
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+START_TEST(test_open)
+{
+	static const char *const names[] = {
+		GUARD_MAP_ALLOW_V4, GUARD_MAP_ALLOW_V6, GUARD_MAP_BLOCK_V4,
+		GUARD_MAP_BLOCK_V6, GUARD_MAP_BLKNET_V4, GUARD_MAP_BLKNET_V6,
+		GUARD_MAP_COUNTERS,
+	};
+
+	ck_assert_str_eq(xg_state_pin_path(st), dir);
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		map_fd(names[i]);
+	ck_assert_int_eq(xg_state_map_fd(st, "xg_nonexistent"), -ENOENT);
+	ck_assert_int_eq(xg_state_map_fd(st, ""), -ENOENT);
+	ck_assert_int_eq(xg_pin_path_check(dir), 0);
+}
+END_TEST
+
+/* ---- add and get -------------------------------------------------------- */
+
+START_TEST(test_add_and_get_sorted)
+{
+	uint64_t later = xg_now_ns() + 3600 * NS;
+	struct xg_entry in[] = {
+		entry("2001:db8::5", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.168.1.0/24", later, GUARD_ORIGIN_AUTOBAN),
+		entry("::1", later, GUARD_ORIGIN_MANUAL),
+		entry("1.2.3.4", later, GUARD_ORIGIN_AUTOBAN),
+		entry("fe80::/10", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("0.0.0.0/0", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry sorted[ARRAY_LEN(in)];
+	size_t failed = 999;
+
+	memcpy(sorted, in, sizeof(in));
+	qsort(sorted, ARRAY_LEN(sorted), sizeof(sorted[0]), cmp_entry);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, in, ARRAY_LEN(in), &failed), 0);
+	assert_get(XG_BLOCKLIST, false, sorted, ARRAY_LEN(sorted));
+	assert_get(XG_BLOCKLIST, true, sorted, ARRAY_LEN(sorted));
+	assert_get(XG_ALLOWLIST, true, NULL, 0);
+
+	/* Hosts in the hashes, everything else in the tries: where the XDP
+	 * program looks, with the value it reads. */
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V4), 2);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V6), 2);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V4), 3);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V6), 2);
+	for (size_t i = 0; i < ARRAY_LEN(in); i++) {
+		struct guard_entry v;
+
+		ck_assert(map_lookup(XG_BLOCKLIST, &in[i].prefix, &v));
+		ck_assert_uint_eq(v.expires_ns, in[i].expires_ns);
+		ck_assert_uint_eq(v.origin, in[i].origin);
+	}
+
+	/* The same entries on the allowlist: all in the tries. */
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, in, ARRAY_LEN(in), NULL), 0);
+	assert_get(XG_ALLOWLIST, false, sorted, ARRAY_LEN(sorted));
+	ck_assert_uint_eq(map_count(GUARD_MAP_ALLOW_V4), 5);
+	ck_assert_uint_eq(map_count(GUARD_MAP_ALLOW_V6), 4);
+	assert_get(XG_BLOCKLIST, false, sorted, ARRAY_LEN(sorted));
+}
+END_TEST
+
+START_TEST(test_add_nothing)
+{
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, NULL, 0, NULL), 0);
+	assert_get(XG_BLOCKLIST, true, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_add_updates)
+{
+	uint64_t t1 = xg_now_ns() + 600 * NS, t2 = t1 + 600 * NS;
+	struct xg_entry a[] = {
+		entry("1.2.3.4", t1, GUARD_ORIGIN_AUTOBAN),
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry b[] = {
+		entry("1.2.3.4", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.0/8", t2, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry want[] = { b[0], b[1] };
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, a, 2, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, b, 2, NULL), 0);
+	assert_get(XG_BLOCKLIST, true, want, 2);
+}
+END_TEST
+
+/*
+ * Entry bad_at of a batch is impossible: nothing of the batch may stay,
+ * and the entries it overwrote must get their old values back.  The batch
+ * holds prefixes that an entry already there covers: a trie lookup finds
+ * the covering entry for them, which must not pass for "was there".
+ */
+static void assert_add_refused(struct xg_prefix bad, size_t bad_at)
+{
+	uint64_t t1 = xg_now_ns() + 600 * NS;
+	struct xg_entry before[] = {
+		entry("1.2.3.4", t1, GUARD_ORIGIN_AUTOBAN),
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry batch[] = {
+		entry("1.2.3.4", 0, GUARD_ORIGIN_MANUAL),		/* overwrites */
+		entry("2001:db8:1::1", 0, GUARD_ORIGIN_MANUAL),		/* covered */
+		entry("10.1.0.0/16", 0, GUARD_ORIGIN_MANUAL),		/* covered */
+		entry("2001:db8::/32", t1, GUARD_ORIGIN_AUTOBAN),	/* overwrites */
+		entry("5.6.7.8", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8:2::/48", 0, GUARD_ORIGIN_MANUAL),	/* covered */
+	};
+	char text[XG_PREFIX_STRLEN];
+	size_t failed = 999;
+	int err;
+
+	ck_assert_uint_lt(bad_at, ARRAY_LEN(batch));
+	batch[bad_at].prefix = bad;
+	xg_prefix_format(&bad, text, sizeof(text));
+	for (int l = XG_ALLOWLIST; l <= XG_BLOCKLIST; l++) {
+		ck_assert_int_eq(xg_list_add(st, l, before, ARRAY_LEN(before), NULL), 0);
+		err = xg_list_add(st, l, batch, ARRAY_LEN(batch), &failed);
+		ck_assert_msg(err < 0, "%s: entry %zu (\"%s\", family %d, len %u) "
+			      "accepted", xg_list_name(l), bad_at, text, bad.family,
+			      bad.len);
+		ck_assert_uint_eq(failed, bad_at);
+		assert_get(l, true, before, ARRAY_LEN(before));
+	}
+}
+
+START_TEST(test_add_bad_family)
+{
+	struct xg_prefix bad = unit_prefix("9.9.9.9");
+
+	bad.family = AF_UNIX;
+	assert_add_refused(bad, 4);
+	bad.family = 0;
+	assert_add_refused(bad, 5);
+}
+END_TEST
+
+START_TEST(test_add_bad_length)
+{
+	struct xg_prefix bad = unit_prefix("9.9.9.9");
+
+	bad.len = 33;
+	assert_add_refused(bad, 4);
+	bad = unit_prefix("2001:db8:3::1");
+	bad.len = 129;
+	assert_add_refused(bad, 5);
+	bad.len = 255;
+	assert_add_refused(bad, 1);
+}
+END_TEST
+
+/*
+ * A batch one entry larger than a map: -ENOSPC, and nothing of it stays.
+ * The kernel says -ENOSPC for a full trie but -E2BIG for a full hash; the
+ * contract promises -ENOSPC for both.
+ */
+static void fill_until_full(enum xg_list list, int family, size_t capacity)
+{
+	size_t n = capacity + 1, failed = 0;
+	uint64_t t1 = xg_now_ns() + 600 * NS;
+	struct xg_entry keep[] = {
+		family == AF_INET ? entry("0.0.0.1", t1, GUARD_ORIGIN_AUTOBAN) :
+				    entry("::1", t1, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry *batch = calloc(n, sizeof(*batch));
+	int err;
+
+	ck_assert_ptr_nonnull(batch);
+	ck_assert_int_eq(xg_list_add(st, list, keep, 1, NULL), 0);
+	/* Entry 0 overwrites the one entry already there, so the batch holds
+	 * capacity + 1 different hosts and exactly one does not fit. */
+	batch[0] = keep[0];
+	batch[0].expires_ns = 0;
+	batch[0].origin = GUARD_ORIGIN_MANUAL;
+	for (size_t i = 1; i < n; i++) {
+		struct xg_prefix *p = &batch[i].prefix;
+
+		p->family = family;
+		p->len = family == AF_INET ? 32 : 128;
+		/* 10.x.y.z or 2001:db8::x:y:z: distinct, never ::1 */
+		p->addr[0] = family == AF_INET ? 10 : 0x20;
+		if (family == AF_INET6) {
+			p->addr[1] = 0x01;
+			p->addr[2] = 0x0d;
+			p->addr[3] = 0xb8;
+		}
+		p->addr[family == AF_INET ? 1 : 13] = (uint8_t)(i >> 16);
+		p->addr[family == AF_INET ? 2 : 14] = (uint8_t)(i >> 8);
+		p->addr[family == AF_INET ? 3 : 15] = (uint8_t)i;
+	}
+	err = xg_list_add(st, list, batch, n, &failed);
+	ck_assert_msg(err == -ENOSPC, "%s, %zu entries into %zu: %d",
+		      xg_list_name(list), n, capacity, err);
+	ck_assert_uint_ge(failed, 1);
+	ck_assert_uint_lt(failed, n);
+	assert_get(list, true, keep, 1);
+	free(batch);
+}
+
+START_TEST(test_full_allowlist)
+{
+	/* The allowlist is one trie per family. */
+	fill_until_full(XG_ALLOWLIST, AF_INET, GUARD_ALLOW_V4_MAX);
+}
+END_TEST
+
+START_TEST(test_full_block_hash)
+{
+	/* Hosts on the blocklist go to the hash; v6 is the smaller one. */
+	fill_until_full(XG_BLOCKLIST, AF_INET6, GUARD_BLOCK_V6_MAX);
+}
+END_TEST
+
+/* ---- remove ------------------------------------------------------------- */
+
+static struct xg_entry four[4];
+
+static void add_four(enum xg_list list)
+{
+	four[0] = entry("1.2.3.4", 0, GUARD_ORIGIN_MANUAL);
+	four[1] = entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL);
+	four[2] = entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL);
+	four[3] = entry("2001:db8::1", 0, GUARD_ORIGIN_AUTOBAN);
+	ck_assert_int_eq(xg_list_add(st, list, four, 4, NULL), 0);
+}
+
+START_TEST(test_remove)
+{
+	for (int l = XG_ALLOWLIST; l <= XG_BLOCKLIST; l++) {
+		struct xg_prefix rm[2];
+		struct xg_entry left[2];
+
+		add_four(l);
+		rm[0] = four[3].prefix;
+		rm[1] = four[1].prefix;
+		left[0] = four[0];
+		left[1] = four[2];
+		ck_assert_int_eq(xg_list_remove(st, l, NULL, 0, NULL), 0);
+		ck_assert_int_eq(xg_list_remove(st, l, rm, 2, NULL), 0);
+		assert_get(l, true, left, 2);
+	}
+	/* The blocklist's maps agree: 1.2.3.4 left in the v4 hash,
+	 * 2001:db8::/32 in the v6 trie. */
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V4), 1);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V6), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V4), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V6), 1);
+}
+END_TEST
+
+/* One missing prefix in the batch, at index at: nothing removed. */
+static void assert_remove_refused(enum xg_list list, const char *missing, size_t at)
+{
+	struct xg_prefix rm[] = { four[0].prefix, four[1].prefix, four[2].prefix,
+				  four[3].prefix };
+	size_t idx = 999;
+	int err;
+
+	ck_assert_uint_lt(at, ARRAY_LEN(rm));
+	rm[at] = unit_prefix(missing);
+	err = xg_list_remove(st, list, rm, ARRAY_LEN(rm), &idx);
+	ck_assert_msg(err == -ENOENT, "%s: removing with %s missing: %d",
+		      xg_list_name(list), missing, err);
+	ck_assert_uint_eq(idx, at);
+	assert_get(list, true, four, 4);
+}
+
+START_TEST(test_remove_all_or_nothing)
+{
+	for (int l = XG_ALLOWLIST; l <= XG_BLOCKLIST; l++) {
+		add_four(l);
+		assert_remove_refused(l, "9.9.9.9", 0);
+		assert_remove_refused(l, "9.9.9.9", 1);
+		assert_remove_refused(l, "9.9.9.9", 3);
+		assert_remove_refused(l, "::", 2);
+		/* Covered by an entry, but not an entry: a trie lookup would
+		 * find 10.0.0.0/8 for these, and must not count as found. */
+		assert_remove_refused(l, "10.1.0.0/16", 2);
+		assert_remove_refused(l, "10.0.0.0/9", 3);
+		assert_remove_refused(l, "10.0.0.7", 0);
+		assert_remove_refused(l, "2001:db8:1::/48", 1);
+		assert_remove_refused(l, "2001:db8::2", 1);
+		/* Wider than an entry. */
+		assert_remove_refused(l, "10.0.0.0/7", 2);
+		assert_remove_refused(l, "1.2.3.4/31", 3);
+	}
+}
+END_TEST
+
+START_TEST(test_remove_wrong_list)
+{
+	struct xg_prefix rm = unit_prefix("10.0.0.0/8");
+	size_t idx = 999;
+
+	add_four(XG_BLOCKLIST);
+	ck_assert_int_eq(xg_list_remove(st, XG_ALLOWLIST, &rm, 1, &idx), -ENOENT);
+	ck_assert_uint_eq(idx, 0);
+	assert_get(XG_BLOCKLIST, true, four, 4);
+}
+END_TEST
+
+/* ---- clear -------------------------------------------------------------- */
+
+START_TEST(test_clear)
+{
+	size_t removed = 999;
+
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, &removed), 0);
+	ck_assert_uint_eq(removed, 0);
+
+	add_four(XG_ALLOWLIST);
+	add_four(XG_BLOCKLIST);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, &removed), 0);
+	ck_assert_uint_eq(removed, 4);
+	assert_get(XG_BLOCKLIST, true, NULL, 0);
+	assert_get(XG_ALLOWLIST, true, four, 4);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V4), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V6), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V4), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V6), 0);
+
+	ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
+	assert_get(XG_ALLOWLIST, true, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_clear_large)
+{
+	enum { N = 5000 };
+	struct xg_entry *e = calloc(N, sizeof(*e));
+	size_t removed = 0;
+
+	/* More than one batch of keys, however the library walks the map. */
+	ck_assert_ptr_nonnull(e);
+	for (size_t i = 0; i < N; i++) {
+		e[i].prefix.family = AF_INET;
+		e[i].prefix.len = i % 2 ? 32 : 24;
+		e[i].prefix.addr[0] = 10;
+		e[i].prefix.addr[1] = (uint8_t)(i >> 8);
+		e[i].prefix.addr[2] = (uint8_t)i;
+		e[i].prefix.addr[3] = i % 2 ? 1 : 0;
+	}
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, e, N, NULL), 0);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, &removed), 0);
+	ck_assert_uint_eq(removed, N);
+	assert_get(XG_BLOCKLIST, true, NULL, 0);
+	free(e);
+}
+END_TEST
+
+/* ---- expiry ------------------------------------------------------------- */
+
+/*
+ * Entries whose deadline passes during the test, added through the library
+ * like any other: 100 ms ahead, then a nap.  (Writing a past deadline into
+ * the map would tie the test to the value's layout.)
+ */
+START_TEST(test_expired_entries)
+{
+	uint64_t now = xg_now_ns(), soon = now + 100 * 1000000ULL;
+	uint64_t later = now + 3600 * NS;
+	struct timespec nap = { 0, 150 * 1000000L };
+	struct xg_entry live_block[] = {
+		entry("1.2.3.4", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.0/8", later, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:db8::1", later, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry live_allow[] = {
+		entry("192.0.2.0/24", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry all_block[] = {
+		live_block[0],
+		entry("5.6.7.8", soon, GUARD_ORIGIN_AUTOBAN),
+		live_block[1],
+		/* Inside a live entry: expiry is per entry, not per address. */
+		entry("10.1.0.0/16", soon, GUARD_ORIGIN_MANUAL),
+		entry("172.16.0.0/12", soon, GUARD_ORIGIN_AUTOBAN),
+		live_block[2],
+		entry("2001:db8::2", soon, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:db8:1::/48", soon, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry all_allow[] = {
+		live_allow[0],
+		entry("::1", soon, GUARD_ORIGIN_AUTOBAN),
+	};
+	size_t removed = 999;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, all_block,
+				     ARRAY_LEN(all_block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, all_allow,
+				     ARRAY_LEN(all_allow), NULL), 0);
+	assert_get(XG_BLOCKLIST, false, all_block, ARRAY_LEN(all_block));
+	nanosleep(&nap, NULL);
+
+	assert_get(XG_BLOCKLIST, false, live_block, ARRAY_LEN(live_block));
+	assert_get(XG_BLOCKLIST, true, all_block, ARRAY_LEN(all_block));
+	assert_get(XG_ALLOWLIST, false, live_allow, 1);
+	assert_get(XG_ALLOWLIST, true, all_allow, 2);
+
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 6);
+	assert_get(XG_BLOCKLIST, true, live_block, ARRAY_LEN(live_block));
+	assert_get(XG_ALLOWLIST, true, live_allow, 1);
+
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 0);
+	ck_assert_int_eq(xg_list_prune(st, NULL), 0);
+}
+END_TEST
+
+START_TEST(test_entry_expires)
+{
+	/* Through the library only: an entry added with a short deadline is
+	 * listed until it passes, and gone from the live list after. */
+	struct xg_entry e = entry("1.2.3.4", xg_now_ns() + 300 * 1000000ULL,
+				  GUARD_ORIGIN_AUTOBAN);
+	struct timespec nap = { 0, 400 * 1000000L };
+	size_t removed = 0;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &e, 1, NULL), 0);
+	assert_get(XG_BLOCKLIST, false, &e, 1);
+	nanosleep(&nap, NULL);
+	assert_get(XG_BLOCKLIST, false, NULL, 0);
+	assert_get(XG_BLOCKLIST, true, &e, 1);
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 1);
+	assert_get(XG_BLOCKLIST, true, NULL, 0);
+}
+END_TEST
+
+/* ---- counters ----------------------------------------------------------- */
+
+START_TEST(test_counters_zero)
+{
+	unsigned int n = xg_reason_count();
+	struct xg_counter *c = malloc(n * sizeof(*c));	/* exact: ASan */
+
+	ck_assert_ptr_nonnull(c);
+	memset(c, 0xff, n * sizeof(*c));
+	ck_assert_int_eq(xg_counters_read(st, c), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		ck_assert_uint_eq(c[i].packets, 0);
+		ck_assert_uint_eq(c[i].bytes, 0);
+	}
+	free(c);
+}
+END_TEST
+
+START_TEST(test_counters_sum_cpus)
+{
+	int cpus = libbpf_num_possible_cpus();
+	unsigned int n = xg_reason_count();
+	struct guard_counter *v;
+	struct xg_counter *c;
+	__u32 key = GUARD_REASON_BLOCK;
+	uint64_t packets = 0, bytes = 0;
+
+	ck_assert_int_gt(cpus, 0);
+	v = calloc((size_t)cpus, sizeof(*v));
+	c = malloc(n * sizeof(*c));
+	ck_assert_ptr_nonnull(v);
+	ck_assert_ptr_nonnull(c);
+	/* What the XDP program would have counted, one slot per CPU. */
+	for (int i = 0; i < cpus; i++) {
+		v[i].packets = (uint64_t)i + 1;
+		v[i].bytes = 1500 * ((uint64_t)i + 1);
+		packets += v[i].packets;
+		bytes += v[i].bytes;
+	}
+	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_COUNTERS), &key, v, BPF_ANY), 0);
+	ck_assert_int_eq(xg_counters_read(st, c), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		ck_assert_uint_eq(c[i].packets, i == key ? packets : 0);
+		ck_assert_uint_eq(c[i].bytes, i == key ? bytes : 0);
+	}
+	free(c);
+	free(v);
+}
+END_TEST
+
+/* ---- locking and ownership ---------------------------------------------- */
+
+START_TEST(test_lock_excludes)
+{
+	struct xg_state *locked = NULL;
+	int go[2], got[2], status;
+	struct pollfd pfd;
+	pid_t pid;
+	char c = 0;
+
+	ck_assert_int_eq(pipe(go), 0);
+	ck_assert_int_eq(pipe(got), 0);
+	/* Forked before anything is locked, so the child holds no copy of
+	 * the lock's file descriptor (that would keep a flock() alive). */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		alarm(20);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		fd = xg_pin_path_lock(dir, false);
+		if (fd < 0)
+			_exit(3);
+		c = 'L';
+		if (write(got[1], &c, 1) != 1)
+			_exit(4);
+		xg_pin_path_unlock(fd);
+		_exit(0);
+	}
+	ck_assert_int_eq(xg_state_open(dir, XG_OPEN_LOCK, &locked), 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pfd.fd = got[0];
+	pfd.events = POLLIN;
+	ck_assert_msg(poll(&pfd, 1, 500) == 0, "took the lock while it was held");
+	xg_state_close(locked);
+	ck_assert_msg(poll(&pfd, 1, 10000) == 1, "did not get the lock once free");
+	ck_assert_int_eq(read(got[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'L');
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(go[0]);
+	close(go[1]);
+	close(got[0]);
+	close(got[1]);
+}
+END_TEST
+
+START_TEST(test_lock_create)
+{
+	char *path;
+	struct stat sb;
+	int fd;
+
+	ck_assert_int_gt(asprintf(&path, "%s/new", dir), 0);
+	ck_assert_int_lt(xg_pin_path_lock(path, false), 0);
+	ck_assert_int_ne(stat(path, &sb), 0);
+	fd = xg_pin_path_lock(path, true);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert(S_ISDIR(sb.st_mode));
+	ck_assert_int_eq(xg_check_bpffs(path), 0);
+	xg_pin_path_unlock(fd);
+	/* Unlocked: it can be taken again at once. */
+	fd = xg_pin_path_lock(path, false);
+	ck_assert_int_ge(fd, 0);
+	xg_pin_path_unlock(fd);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_owns_prog)
+{
+	struct bpf_object *ours, *theirs;
+	char *other = unit_bpf_tmpdir();
+
+	/* Loaded with the same pin path, the program reuses the pinned maps:
+	 * ours.  Loaded elsewhere it has maps of its own: not ours. */
+	ours = unit_load_object(dir, true);
+	theirs = unit_load_object(other, true);
+	ck_assert(xg_state_owns_prog(st, bpf_program__fd(
+		bpf_object__find_program_by_name(ours, XG_PROG_NAME))));
+	ck_assert(!xg_state_owns_prog(st, bpf_program__fd(
+		bpf_object__find_program_by_name(theirs, XG_PROG_NAME))));
+	ck_assert(!xg_state_owns_prog(st, -1));
+	bpf_object__close(ours);
+	bpf_object__close(theirs);
+	ck_assert_int_eq(unit_rm_tree(other), 0);
+	free(other);
+}
+END_TEST
+
+Suite *state_suite(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc;
+
+	if (!unit_have_bpf)
+		return s;
+
+	tc = tcase_create("lists");
+	tcase_add_unchecked_fixture(tc, unit_bpf_base_setup, unit_bpf_base_teardown);
+	tcase_add_checked_fixture(tc, state_setup, state_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_open);
+	tcase_add_test(tc, test_add_and_get_sorted);
+	tcase_add_test(tc, test_add_nothing);
+	tcase_add_test(tc, test_add_updates);
+	tcase_add_test(tc, test_add_bad_family);
+	tcase_add_test(tc, test_add_bad_length);
+	tcase_add_test(tc, test_remove);
+	tcase_add_test(tc, test_remove_all_or_nothing);
+	tcase_add_test(tc, test_remove_wrong_list);
+	tcase_add_test(tc, test_clear);
+	tcase_add_test(tc, test_clear_large);
+	tcase_add_test(tc, test_expired_entries);
+	tcase_add_test(tc, test_entry_expires);
+	tcase_add_test(tc, test_counters_zero);
+	tcase_add_test(tc, test_counters_sum_cpus);
+	tcase_add_test(tc, test_lock_excludes);
+	tcase_add_test(tc, test_lock_create);
+	tcase_add_test(tc, test_owns_prog);
+	suite_add_tcase(s, tc);
+
+	/* Filling maps to the brim takes a while under ASan. */
+	tc = tcase_create("full");
+	tcase_add_unchecked_fixture(tc, unit_bpf_base_setup, unit_bpf_base_teardown);
+	tcase_add_checked_fixture(tc, state_setup, state_teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_full_allowlist);
+	tcase_add_test(tc, test_full_block_hash);
+	suite_add_tcase(s, tc);
+	return s;
+}
