@@ -18,13 +18,15 @@
 
 static char log_buf[8192];
 static size_t log_len;
-static bool log_echo;
+static bool log_echo, log_warned;
 
 static void capture(enum xg_log_level level, const char *fmt, va_list ap)
 {
 	va_list copy;
 	int n;
 
+	if (level == XG_LOG_WARN)
+		log_warned = true;
 	if (log_echo) {
 		va_copy(copy, ap);
 		fprintf(stderr, "[lib %d] ", level);
@@ -43,6 +45,12 @@ void unit_log_reset(void)
 {
 	log_len = 0;
 	log_buf[0] = '\0';
+	log_warned = false;
+}
+
+bool unit_log_warned(void)
+{
+	return log_warned;
 }
 
 const char *unit_log_text(void)

@@ -257,6 +257,17 @@ START_TEST(test_bad_line_reported)
 }
 END_TEST
 
+START_TEST(test_nul_byte_rejected)
+{
+	static const char text[] = "1.2.3.4\n5.6.7.8\0junk\n9.9.9.9\n";
+	struct result r = read_mem(text, sizeof(text) - 1);
+
+	/* A NUL would end the line early for anything that reads it as a
+	 * C string, and "junk" would vanish: a binary file is no list. */
+	assert_error(&r, 2, NULL);
+}
+END_TEST
+
 START_TEST(test_long_value_cut)
 {
 	enum { LEN = 1000 };
@@ -445,6 +456,7 @@ Suite *listfile_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_two_tokens_rejected);
 	tcase_add_test(tc, test_bad_line_reported);
+	tcase_add_test(tc, test_nul_byte_rejected);
 	tcase_add_test(tc, test_long_value_cut);
 	tcase_add_test(tc, test_read_error);
 	suite_add_tcase(s, tc);

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The library's fixed tables: verdict reasons, list and origin names, list
- * capacities.  Each is checked against the place it must agree with:
+ * capacities; and where its messages go.  Each is checked against the place it must agree with:
  * guard_maps.h, and the XDP program's source for what it does per reason.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,29 @@ START_TEST(test_list_capacity)
 }
 END_TEST
 
+START_TEST(test_set_print)
+{
+	struct xg_state *st = NULL;
+	xg_print_fn_t prev;
+
+	/* /tmp is no bpffs: xg_state_open() refuses it, needing no root,
+	 * and says why at warning level. */
+	unit_log_reset();
+	ck_assert_int_eq(xg_state_open("/tmp", 0, &st), -ENOTSUP);
+	ck_assert_msg(unit_log_warned(), "no warning; the log has \"%s\"",
+		      unit_log_text());
+
+	/* NULL silences the library, and the old function comes back. */
+	prev = xg_set_print(NULL);
+	ck_assert_ptr_nonnull(prev);
+	unit_log_reset();
+	ck_assert_int_eq(xg_state_open("/tmp", 0, &st), -ENOTSUP);
+	ck_assert_ptr_null(xg_set_print(prev));
+	ck_assert_str_eq(unit_log_text(), "");
+	ck_assert(!unit_log_warned());
+}
+END_TEST
+
 Suite *tables_suite(void)
 {
 	Suite *s = suite_create("tables");
@@ -222,6 +246,7 @@ Suite *tables_suite(void)
 	tcase_add_test(tc, test_reason_actions_match_source);
 	tcase_add_test(tc, test_list_and_origin_names);
 	tcase_add_test(tc, test_list_capacity);
+	tcase_add_test(tc, test_set_print);
 	suite_add_tcase(s, tc);
 	return s;
 }

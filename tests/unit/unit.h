@@ -36,6 +36,8 @@ extern bool unit_have_bpf;
  */
 void unit_log_reset(void);
 const char *unit_log_text(void);
+/* Was anything logged at XG_LOG_WARN since the reset? */
+bool unit_log_warned(void);
 void unit_log_install(void);
 
 /* Parse text that must be valid; fails the test otherwise. */
