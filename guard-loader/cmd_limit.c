@@ -19,19 +19,21 @@ struct limit_opts {
 
 static const struct limit_opts limit_defaults;
 
-#define RATE_SPEC(field, lname, meta, text)					\
+/* Byte rates go a hundred times higher than packet rates (1e11 B/s is
+ * 800 Gbit/s); both bounds are the library's. */
+#define RATE_SPEC(field, lname, meta, limit, text)				\
 	{ .type = OPT_U64, .name = lname, .offset = offsetof(struct limit_opts, field), \
-	  .metavar = meta, .min = 1, .max64 = 100 * XG_RATE_MAX, .help = text }
+	  .metavar = meta, .min = 1, .max64 = limit, .help = text }
 
 static const struct opt_spec limit_specs[] = {
-	RATE_SPEC(pps, "pps", "N", "packets per second from each source"),
-	RATE_SPEC(burst, "burst", "N", "packets a source may send at once (default pps/5)"),
-	RATE_SPEC(bps, "bps", "N", "bytes per second from each source"),
-	RATE_SPEC(bytes_burst, "bytes-burst", "N", "bytes a source may send at once (default bps/5)"),
-	RATE_SPEC(syn_pps, "syn-pps", "N", "new TCP connections (SYN) per second from each source"),
-	RATE_SPEC(syn_burst, "syn-burst", "N", "SYNs a source may send at once (default syn-pps/5)"),
-	RATE_SPEC(budget_pps, "budget-pps", "N", "packets per second for all sources together"),
-	RATE_SPEC(budget_syn_pps, "budget-syn-pps", "N", "SYNs per second for all sources together"),
+	RATE_SPEC(pps, "pps", "N", XG_RATE_MAX, "packets per second from each source"),
+	RATE_SPEC(burst, "burst", "N", XG_RATE_MAX, "packets a source may send at once (default pps/5)"),
+	RATE_SPEC(bps, "bps", "N", 100 * XG_RATE_MAX, "bytes per second from each source"),
+	RATE_SPEC(bytes_burst, "bytes-burst", "N", 100 * XG_RATE_MAX, "bytes a source may send at once (default bps/5)"),
+	RATE_SPEC(syn_pps, "syn-pps", "N", XG_RATE_MAX, "new TCP connections (SYN) per second from each source"),
+	RATE_SPEC(syn_burst, "syn-burst", "N", XG_RATE_MAX, "SYNs a source may send at once (default syn-pps/5)"),
+	RATE_SPEC(budget_pps, "budget-pps", "N", XG_RATE_MAX, "packets per second for all sources together"),
+	RATE_SPEC(budget_syn_pps, "budget-syn-pps", "N", XG_RATE_MAX, "SYNs per second for all sources together"),
 	{ .type = OPT_DURATION, .name = "ban-after", .offset = offsetof(struct limit_opts, ban_after_ns),
 	  .metavar = "DURATION", .help = "ban a source that stays over its limit this long (seconds, or 30s, 2m)" },
 	{ .type = OPT_DURATION, .name = "ban-for", .offset = offsetof(struct limit_opts, ban_for_ns),
@@ -39,9 +41,10 @@ static const struct opt_spec limit_specs[] = {
 	{ .type = OPT_FLAG, .name = "remove", .short_name = 'r',
 	  .offset = offsetof(struct limit_opts, remove), .help = "remove the rule for MATCH" },
 	{ .type = OPT_FLAG, .name = "json", .short_name = 'j',
-	  .offset = offsetof(struct limit_opts, json), .help = "show the rules as JSON" },
+	  .offset = offsetof(struct limit_opts, json), .help = "show the rules as JSON (when no MATCH is given)" },
 	COMMON_OPT_SPECS(struct limit_opts),
-	{ .type = OPT_ARGS, .name = "MATCH", .offset = offsetof(struct limit_opts, match) },
+	{ .type = OPT_ARGS, .name = "MATCH", .single = true,
+	  .offset = offsetof(struct limit_opts, match) },
 	{ 0 }
 };
 
@@ -146,10 +149,6 @@ static int run_limit(void *opts)
 	output_set_json(o->json);
 	if (cli_begin(&o->common))
 		return EXIT_FAIL;
-	if (o->match.count > 1) {
-		pr_error("one MATCH at a time");
-		return EXIT_USAGE;
-	}
 	if (o->match.count && xg_match_parse(o->match.items[0], &l.match, &why)) {
 		pr_error("'%s': %s", o->match.items[0], why);
 		return EXIT_USAGE;

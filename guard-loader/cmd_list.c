@@ -110,8 +110,8 @@ const struct command cmd_list = {
 	.summary = "show the blocklist and the allowlist",
 	.description =
 	"Show every entry of the blocklist and the allowlist, with the time left on\n"
-	"entries that expire. Expired entries are not shown; they are removed the\n"
-	"next time a list changes.",
+	"entries that expire. Expired entries are not shown; the program ignores\n"
+	"them, and they are removed when a list fills up.",
 	.opts = list_specs,
 	.defaults = &list_defaults,
 	.opts_size = sizeof(struct list_opts),

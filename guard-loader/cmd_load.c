@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -156,6 +157,7 @@ static int run_load(void *opts)
 	const struct load_opts *o = opts;
 	const char *pin = o->common.pin_path ? o->common.pin_path : XG_DEFAULT_PIN_PATH;
 	int ifindexes[64], lock_fd = -1, ret = EXIT_FAIL, err;
+	bool created;
 	struct xg_state *st = NULL;
 	size_t n = o->ifaces.count, attached = 0;
 
@@ -179,6 +181,8 @@ static int run_load(void *opts)
 		}
 	}
 
+	/* A failed first load must not leave an empty pin path behind. */
+	created = access(pin, F_OK) != 0;
 	lock_fd = xg_pin_path_lock(pin, true);
 	if (lock_fd < 0)
 		return EXIT_FAIL;
@@ -226,6 +230,9 @@ rollback:
 	}
 out:
 	xg_state_close(st);
+	/* rmdir refuses a directory that holds anything, maps included. */
+	if (ret != EXIT_OK && created)
+		rmdir(pin);
 	xg_pin_path_unlock(lock_fd);
 	return ret;
 }

@@ -17,7 +17,7 @@ static const struct status_opts status_defaults;
 static const struct opt_spec status_specs[] = {
 	{ .type = OPT_FLAG, .name = "json", .short_name = 'j',
 	  .offset = offsetof(struct status_opts, json),
-	  .help = "print JSON: interfaces, counters, lists, pin_path" },
+	  .help = "print JSON: interfaces, counters, lists, rules, tracked_sources, bans, events_lost, pin_path" },
 	COMMON_OPT_SPECS(struct status_opts),
 	{ 0 }
 };

@@ -29,7 +29,7 @@ static const struct opt_spec unload_specs[] = {
 	  .help = "unload from every interface that uses the pin path's maps" },
 	{ .type = OPT_FLAG, .name = "purge",
 	  .offset = offsetof(struct unload_opts, purge),
-	  .help = "also remove the pinned maps (lists and counters) once no interface uses them" },
+	  .help = "with --all: also remove the pinned maps (lists, rules, counters)" },
 	COMMON_OPT_SPECS(struct unload_opts),
 	{ .type = OPT_ARGS, .name = "IFACE",
 	  .offset = offsetof(struct unload_opts, ifaces) },
@@ -79,6 +79,13 @@ static int run_unload(void *opts)
 	st = cli_open_state_quietly(pin, XG_OPEN_LOCK);
 
 	if (o->all) {
+		/* Without the state there is no telling which guards are
+		 * ours: a mistyped --pin-path must not unload them all. */
+		if (!st) {
+			pr_error("no xdp-guard state at %s, so --all has nothing to go by; "
+				 "name the interfaces to unload from", pin);
+			goto out;
+		}
 		if (placement_scan(st, &targets, &n))
 			goto out;
 		if (n == 0 && !o->purge) {

@@ -65,20 +65,36 @@ static int gather_file(const char *file, struct prefix_set *set)
 	return 0;
 }
 
-/* All prefixes of a command, validated; nothing is changed here. */
+static int prefix_cmp(const void *a, const void *b)
+{
+	return xg_prefix_cmp(a, b);
+}
+
+/*
+ * All prefixes of a command, validated, each once (so that counts are of
+ * distinct entries); nothing is changed here.  Returns an exit status:
+ * EXIT_USAGE for a bad argument, EXIT_FAIL for a bad file.
+ */
 static int gather(const struct arg_list *args, const char *file, struct prefix_set *set)
 {
+	size_t kept = 0;
+
 	set->count = 0;
 	set->items = calloc(args->count + 1, sizeof(*set->items));
 	if (!set->items) {
 		pr_error("out of memory");
-		return -1;
+		return EXIT_FAIL;
 	}
 	if (gather_args(args, set))
-		return -1;
+		return EXIT_USAGE;
 	if (file && gather_file(file, set))
-		return -1;
-	return 0;
+		return EXIT_FAIL;
+	qsort(set->items, set->count, sizeof(*set->items), prefix_cmp);
+	for (size_t i = 0; i < set->count; i++)
+		if (!kept || xg_prefix_cmp(&set->items[kept - 1], &set->items[i]))
+			set->items[kept++] = set->items[i];
+	set->count = kept;
+	return EXIT_OK;
 }
 
 /* The address of the SSH client this command came through, if any. */
@@ -185,8 +201,10 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 
 	if (cli_begin(&o->common))
 		return EXIT_FAIL;
-	if (gather(&o->prefixes, o->file, &set))
+	ret = gather(&o->prefixes, o->file, &set);
+	if (ret != EXIT_OK)
 		goto out;
+	ret = EXIT_FAIL;
 	if (set.count == 0) {
 		pr_error("nothing to add: give PREFIX... or --file FILE");
 		ret = EXIT_USAGE;
@@ -256,9 +274,11 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 
 	if (cli_begin(&o->common))
 		return EXIT_FAIL;
-	if (gather(&o->prefixes, o->file, &set))
+	ret = gather(&o->prefixes, o->file, &set);
+	if (ret != EXIT_OK)
 		goto out;
-	if (o->all == (set.count > 0) ) {
+	ret = EXIT_FAIL;
+	if (o->all == (set.count > 0)) {
 		pr_error(o->all ? "give either PREFIX... and --file, or --all" :
 				  "nothing to remove: give PREFIX..., --file FILE or --all");
 		ret = EXIT_USAGE;
@@ -272,8 +292,8 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 			pr_error("cannot clear the %s: %s", xg_list_name(list), strerror(-err));
 			goto out;
 		}
-		printf("Removed all %zu %s from the %s\n", removed,
-		       removed == 1 ? "entry" : "entries", xg_list_name(list));
+		printf("Emptied the %s: removed %zu %s\n", xg_list_name(list), removed,
+		       removed == 1 ? "entry" : "entries");
 		ret = EXIT_OK;
 		goto out;
 	}

@@ -40,7 +40,8 @@ void params_print_synopsis(const struct command *cmd, FILE *f)
 			fprintf(f, " [--%s]", s->name);
 	}
 	if (args)
-		fprintf(f, args->required ? " %s..." : " [%s...]", args->name);
+		fprintf(f, args->required ? " %s%s" : " [%s%s]", args->name,
+			args->single ? "" : "...");
 	fputc('\n', f);
 }
 
@@ -58,16 +59,17 @@ void params_print_help(const struct command *cmd, FILE *f)
 			 s->short_name ? '-' : ' ', s->short_name ? s->short_name : ' ',
 			 s->short_name ? ", " : "  ", s->name,
 			 s->metavar ? " " : "", s->metavar ? s->metavar : "");
-		fprintf(f, "  %-26s %s\n", left, s->help);
+		fprintf(f, "  %-30s %s\n", left, s->help);
 		if (s->type == OPT_ENUM) {
 			fputs("  ", f);
-			fprintf(f, "%-26s one of:", "");
+			fprintf(f, "%-30s one of:", "");
 			for (const struct opt_enum_value *v = s->enum_values; v->name; v++)
 				fprintf(f, " %s", v->name);
 			fputc('\n', f);
 		}
 	}
-	fprintf(f, "  %-26s %s\n", "-h, --help", "show this help");
+	fprintf(f, "  %-30s %s\n", "-h, --help", "show this help");
+	fprintf(f, "  %-30s %s\n", "    --version", "show the version of xdp-guard");
 }
 
 static void usage_hint(const struct command *cmd)
@@ -149,6 +151,7 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 {
 	size_t n = count_specs(cmd->opts);
 	struct option *longopts;
+	bool *seen;
 	const struct opt_spec *args;
 	/* ':' first: report a missing value apart from an unknown option.
 	 * No '+': options and arguments may mix, as in the xdp-tools. */
@@ -157,7 +160,12 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 	int ret = 0, c, idx;
 
 	memcpy(opts, cmd->defaults, cmd->opts_size);
-	longopts = calloc(n + 2, sizeof(*longopts));
+	longopts = calloc(n + 3, sizeof(*longopts));
+	seen = calloc(n + 1, sizeof(*seen));
+	if (!seen) {
+		free(longopts);
+		return -1;
+	}
 	if (!longopts)
 		return -1;
 	size_t j = 0;
@@ -179,6 +187,8 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 	}
 	longopts[j].name = "help";
 	longopts[j].val = 'h';
+	longopts[j + 1].name = "version";
+	longopts[j + 1].val = 'V';
 	shortopts[sl] = '\0';
 
 	optind = 1;
@@ -188,6 +198,11 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 
 		if (c == 'h') {
 			params_print_help(cmd, stdout);
+			ret = 1;
+			goto out;
+		}
+		if (c == 'V') {
+			print_version();
 			ret = 1;
 			goto out;
 		}
@@ -211,6 +226,16 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 				if (cmd->opts[i].short_name == c)
 					s = &cmd->opts[i];
 		}
+		/* A value given twice is a mistake to report, not a choice to
+		 * make for the user (which --file did they mean?). */
+		if (s && s->type != OPT_COUNT && seen[s - cmd->opts]) {
+			pr_error("--%s is given twice", s->name);
+			usage_hint(cmd);
+			ret = -1;
+			goto out;
+		}
+		if (s)
+			seen[s - cmd->opts] = true;
 		if (!s || set_value(cmd, s, optarg, opts)) {
 			usage_hint(cmd);
 			ret = -1;
@@ -228,6 +253,10 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 			pr_error("missing %s", args->name);
 			usage_hint(cmd);
 			ret = -1;
+		} else if (args->single && list->count > 1) {
+			pr_error("one %s at a time", args->name);
+			usage_hint(cmd);
+			ret = -1;
 		}
 	} else if (optind < argc) {
 		pr_error("unexpected argument '%s'", argv[optind]);
@@ -235,6 +264,7 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 		ret = -1;
 	}
 out:
+	free(seen);
 	free(longopts);
 	return ret;
 }

@@ -47,6 +47,7 @@ struct opt_spec {
 	unsigned int min, max;		/* OPT_UINT; OPT_U64 uses min too */
 	uint64_t max64;			/* OPT_U64 */
 	bool required;			/* OPT_ARGS: at least one */
+	bool single;			/* OPT_ARGS: at most one */
 };
 
 /* Options every command that touches state accepts. */
@@ -80,6 +81,9 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts);
 void params_print_synopsis(const struct command *cmd, FILE *f);
 void params_print_help(const struct command *cmd, FILE *f);
 
+/* "xdp-guard VERSION (libbpf ...)" on stdout. */
+void print_version(void);
+
 /* The commands, in the order `help` lists them. */
 extern const struct command *const commands[];
 /* Unique-prefix lookup; prints an error and returns NULL when it fails. */
@@ -91,6 +95,6 @@ const struct command *command_find(const char *name);
 	  .help = "state directory on bpffs (default " XG_DEFAULT_PIN_PATH ")" }, \
 	{ .type = OPT_COUNT, .name = "verbose", .short_name = 'v',		\
 	  .offset = offsetof(opts_type, common.verbose),				\
-	  .help = "more detail; repeat for library messages (-vv)" }
+	  .help = "more detail; -vv and -vvv add libbpf's and libxdp's messages" }
 
 #endif

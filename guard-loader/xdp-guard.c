@@ -33,6 +33,11 @@ const struct command *const commands[] = {
 	NULL,
 };
 
+void print_version(void)
+{
+	printf("xdp-guard %s (libbpf %s)\n", XG_VERSION, libbpf_version_string());
+}
+
 static void print_usage(FILE *f)
 {
 	fputs("Usage: xdp-guard COMMAND [options] [args]\n"
@@ -92,7 +97,8 @@ struct help_opts {
 static const struct help_opts help_defaults;
 
 static const struct opt_spec help_specs[] = {
-	{ .type = OPT_ARGS, .name = "COMMAND", .offset = offsetof(struct help_opts, args) },
+	{ .type = OPT_ARGS, .name = "COMMAND", .single = true,
+	  .offset = offsetof(struct help_opts, args) },
 	{ 0 }
 };
 
@@ -104,10 +110,6 @@ static int run_help(void *opts)
 	if (o->args.count == 0) {
 		print_usage(stdout);
 		return EXIT_OK;
-	}
-	if (o->args.count > 1) {
-		pr_error("help takes one command");
-		return EXIT_USAGE;
 	}
 	cmd = command_find(o->args.items[0]);
 	if (!cmd)
@@ -142,7 +144,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
-		printf("xdp-guard %s (libbpf %s)\n", XG_VERSION, libbpf_version_string());
+		print_version();
 		return EXIT_OK;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
