@@ -3,6 +3,8 @@
 # xdp-guard: top-level build.  See README.md.
 #   make             build the BPF object, the library and the CLI
 #   make check       run every test (unit, BPF, man pages, integration, VM)
+#   make vmtest      only the VM tests: the dispatcher under Debian's kernels
+#                    (KERNEL=6.12 TESTS=name for one kernel or test)
 #   make demo        the namespace demo
 #   make install     install under $(DESTDIR)$(PREFIX)
 #   make deps        install the Debian packages needed (done by the first make)
@@ -29,6 +31,9 @@ $(SUBDIRS): config.mk
 check: all
 	$(MAKE) -C tests check
 
+vmtest: all
+	$(MAKE) -C tests/vm check
+
 demo: all
 	bash scripts/demo.sh
 
@@ -50,4 +55,4 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check demo deps install clean distclean $(SUBDIRS)
+.PHONY: all check vmtest demo deps install clean distclean $(SUBDIRS)
