@@ -12,6 +12,7 @@
 # "xgvm<pid>" so that they cannot meet anything else on the machine.
 
 XG_TREE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+XG_CLI=$XG_TREE/guard-loader/xdp-guard
 # shellcheck disable=SC2034 # for the scripts that source this file
 GUARD_OBJ=$XG_TREE/guard-bpf/xdp_guard.bpf.o
 # shellcheck disable=SC2034
@@ -125,6 +126,30 @@ next_count() {
 	jq -r '.formatted.value // 0' <<<"$out"
 }
 
+# The CLI, on this test's pin path.
+xg() {
+	[ -x "$XG_CLI" ] || fail "${XG_CLI#"$XG_TREE"/} is not built: run make"
+	"$XG_CLI" "$1" --pin-path "$GUARD_PIN" "${@:2}"
+}
+
+# `xdp-guard status --json`, reduced to what jq filter $1 selects (raw
+# output); $ifname in the filter is HOST_IF.
+guard_status() {
+	local out
+	out=$(xg status --json) || fail "xdp-guard status --json failed"
+	jq -r --arg ifname "$HOST_IF" "$1" <<<"$out"
+}
+
+# The guard's packet counter for reason $1 (pass, block, ...).
+guard_counter() {
+	guard_status ".counters.$1.packets"
+}
+
+# Filter $1 applied to HOST_IF's entry in `status --json`.
+guard_iface() {
+	guard_status ".interfaces[] | select(.ifname == \$ifname) | $1"
+}
+
 # The programs on interface $1 as xdp-loader sees them: the first line is
 # "NAME MODE" of what is attached (xdp_dispatcher when libxdp chains
 # programs), then one "NAME PRIO" per program in the order they run.
@@ -132,6 +157,11 @@ xdp_chain() {
 	xdp-loader status "$1" | awk -v dev="$1" '
 		$1 == dev { print $2, $3 }
 		$1 == "=>" { print $3, $2 }'
+}
+
+# Id of program $2 in the dispatcher on interface $1.
+xdp_prog_id() {
+	xdp-loader status "$1" | awk -v name="$2" '$1 == "=>" && $3 == name { print $4 }'
 }
 
 # The same chain on one line, for comparing: "xdp_dispatcher skb | a 5 | b 50".
