@@ -340,8 +340,12 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			empty[u->map] = map_empty(st, u->map);
 			checked[u->map] = true;
 		}
+		/* A trie lookup returns the longest match: a shorter prefix
+		 * around this one is not an old value of this key. */
 		if (!empty[u->map])
-			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0;
+			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0 &&
+				     (!is_lpm(u->map) ||
+				      u->old.prefix_len == entries[i].prefix.len);
 
 		if (!has_batch(u->map)) {
 			ret = flush(st, &p, &failed);
