@@ -396,11 +396,14 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 	struct guard_entry val;
 	uint8_t key[KEY_MAX];
 
-	/* Check them all first, so that a typo removes nothing. */
+	/* Check them all first, so that a typo removes nothing.  A trie
+	 * lookup returns the longest match, which may be a shorter prefix
+	 * around this one: only the same length is this entry. */
 	for (size_t i = 0; i < n; i++) {
 		enum xg_map_id map = entry_key(list, &prefixes[i], key);
 
-		if (bpf_map_lookup_elem(st->map_fds[map], key, &val)) {
+		if (bpf_map_lookup_elem(st->map_fds[map], key, &val) ||
+		    (is_lpm(map) && val.prefix_len != prefixes[i].len)) {
 			if (missing_index)
 				*missing_index = i;
 			return -ENOENT;
