@@ -300,6 +300,13 @@ static void report_add_error(enum xg_list list, enum xg_map_id map,
 			strerror(-err));
 }
 
+/* A prefix the maps can hold: a known family and a length within it. */
+static bool prefix_valid(const struct xg_prefix *p)
+{
+	return (p->family == AF_INET && p->len <= 32) ||
+	       (p->family == AF_INET6 && p->len <= 128);
+}
+
 int xg_list_add(struct xg_state *st, enum xg_list list,
 		const struct xg_entry *entries, size_t n, size_t *failed_index)
 {
@@ -309,6 +316,15 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	struct undo *undo;
 	int ret = 0;
 
+	/* Checked before anything is written, so nothing needs undoing. */
+	for (size_t i = 0; i < n; i++) {
+		if (!prefix_valid(&entries[i].prefix)) {
+			pr_warn("entry %zu is not an IPv4 or IPv6 prefix; nothing was added\n", i);
+			if (failed_index)
+				*failed_index = i;
+			return -EINVAL;
+		}
+	}
 	undo = calloc(n ? n : 1, sizeof(*undo));
 	p.keys = malloc(BATCH * KEY_MAX);
 	p.vals = malloc(BATCH * sizeof(*p.vals));
