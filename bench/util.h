@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Small helpers shared by the benchmark's tools. */
+#ifndef XDP_GUARD_BENCH_UTIL_H
+#define XDP_GUARD_BENCH_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <bpf/libbpf.h>
+
+/* Messages go to stderr, prefixed with the tool's name; stdout carries
+ * only results, so the driver script can read it. */
+extern const char *progname;
+
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warn(), then return 1: `return die(...)` from main. */
+int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* warn(), then return -1: for option parsers. */
+int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* libbpf's informational chatter hidden; its warnings kept. */
+int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
+
+/* Median of n values (n >= 1); sorts v in place. */
+double median(double *v, size_t n);
+
+#endif
