@@ -12,7 +12,7 @@
 # kernels.conf and of test names (with or without the test_ prefix).
 # Environment:
 #   XG_VM_CACHE    kernel cache, default /var/cache/xdp-guard-vm
-#   XG_VM_TIMEOUT  seconds one kernel may take, boot included; default 600
+#   XG_VM_TIMEOUT  seconds one kernel may take, boot included; default 900
 #   XG_VM_BUSYBOX  static busybox for the initramfs, default /bin/busybox
 #   V=1            show the guest's whole console, not just test results
 set -euo pipefail
@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TREE=$(cd "$HERE/../.." && pwd)
 CACHE=${XG_VM_CACHE:-/var/cache/xdp-guard-vm}
 BUILD=$HERE/build
-TIMEOUT=${XG_VM_TIMEOUT:-600}
+TIMEOUT=${XG_VM_TIMEOUT:-900}
 BUSYBOX=${XG_VM_BUSYBOX:-/bin/busybox}
 GUEST_SCRIPT=$HERE/guest-tests.sh
 # What the guest must load, by module name; their dependencies are found
