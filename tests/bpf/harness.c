@@ -470,3 +470,213 @@ bool guard_expect(const struct guard *g, const void *data, size_t len,
 	}
 	return true;
 }
+
+/* ---- rate limiting ---------------------------------------------------- */
+
+#define NS_PER_S 1000000000ull
+
+/* A packet meter of rate per second and burst packets, as the library
+ * builds it: see struct guard_meter. */
+static struct guard_meter meter(uint64_t rate, uint64_t burst)
+{
+	struct guard_meter m = { 0 };
+
+	if (!rate)
+		return m;
+	m.interval_ns = NS_PER_S / rate ? NS_PER_S / rate : 1;
+	m.tolerance_ns = (burst ? burst - 1 : 0) * m.interval_ns;
+	return m;
+}
+
+static uint64_t fifth(uint64_t rate)
+{
+	return rate / 5 ? rate / 5 : 1;
+}
+
+/* Slots used by the rules in the map, and how many rules there are. */
+static int rule_slots(const struct guard *g, uint64_t *used, uint32_t *count)
+{
+	int fd = g->map_fd[GM_RULES];
+	struct guard_rule_key key, prev;
+	struct guard_rule rule;
+	bool first = true;
+
+	_Static_assert(GUARD_RULES_MAX <= 64, "slot bitmap is one u64");
+	*used = 0;
+	*count = 0;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+		if (bpf_map_lookup_elem(fd, &key, &rule))
+			return -errno;
+		if (rule.slot < GUARD_RULES_MAX)
+			*used |= 1ull << rule.slot;
+		(*count)++;
+		prev = key;
+		first = false;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+static int set_rule_count(const struct guard *g)
+{
+	struct guard_config cfg;
+	uint64_t used;
+	uint32_t count;
+	int err;
+
+	err = rule_slots(g, &used, &count);
+	if (!err)
+		err = guard_config_get(g, &cfg);
+	if (err)
+		return err;
+	cfg.rule_count = count;
+	return guard_config_set(g, &cfg);
+}
+
+int guard_limit(const struct guard *g, const struct guard_limit *l)
+{
+	struct guard_rule_key key = { .port = l->port, .proto = l->proto };
+	struct guard_rule rule = { 0 }, old;
+	int fd = g->map_fd[GM_RULES];
+	uint64_t used;
+	uint32_t count;
+	int err;
+
+	if (!bpf_map_lookup_elem(fd, &key, &old)) {
+		rule.slot = old.slot;
+	} else {
+		struct guard_rule_state fresh = { 0 };
+
+		err = rule_slots(g, &used, &count);
+		if (err)
+			return err;
+		if (used == ~0ull)
+			return -ENOSPC;
+		rule.slot = __builtin_ctzll(~used);
+		if (bpf_map_update_elem(g->map_fd[GM_RULE_STATE], &rule.slot,
+					&fresh, BPF_ANY))
+			return -errno;
+	}
+
+	rule.pkt = meter(l->pps, l->burst);
+	rule.syn = meter(l->syn_pps, l->syn_burst);
+	rule.budget = meter(l->budget_pps, l->budget_burst ?: fifth(l->budget_pps));
+	rule.budget_syn = meter(l->budget_syn_pps,
+				l->budget_syn_burst ?: fifth(l->budget_syn_pps));
+	if (l->bps) {
+		rule.bytes.interval_ns = (NS_PER_S << 16) / l->bps;
+		rule.bytes.tolerance_ns = l->bytes_burst * NS_PER_S / l->bps;
+		rule.flags |= GUARD_RULE_BYTES;
+	}
+	if (l->syn_pps)
+		rule.flags |= GUARD_RULE_SYN;
+	if (l->budget_pps)
+		rule.flags |= GUARD_RULE_BUDGET;
+	if (l->budget_syn_pps)
+		rule.flags |= GUARD_RULE_BUDGET_SYN;
+	if (l->ban_after_ns) {
+		rule.flags |= GUARD_RULE_BAN;
+		rule.ban_after_ns = l->ban_after_ns;
+		rule.ban_for_ns = l->ban_for_ns;
+	}
+	rule.pps = l->pps;
+	rule.burst = l->burst;
+	rule.bps = l->bps;
+	rule.bytes_burst = l->bytes_burst;
+	rule.syn_pps = l->syn_pps;
+	rule.syn_burst = l->syn_burst;
+	rule.budget_pps = l->budget_pps;
+	rule.budget_syn_pps = l->budget_syn_pps;
+
+	if (bpf_map_update_elem(fd, &key, &rule, BPF_ANY))
+		return -errno;
+	return set_rule_count(g);
+}
+
+int guard_unlimit(const struct guard *g, uint16_t port, uint8_t proto)
+{
+	struct guard_rule_key key = { .port = port, .proto = proto };
+
+	if (bpf_map_delete_elem(g->map_fd[GM_RULES], &key))
+		return -errno;
+	return set_rule_count(g);
+}
+
+int guard_config_get(const struct guard *g, struct guard_config *cfg)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_lookup_elem(g->map_fd[GM_CONFIG], &zero, cfg) ? -errno : 0;
+}
+
+int guard_config_set(const struct guard *g, const struct guard_config *cfg)
+{
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, cfg, BPF_ANY) ?
+		       -errno : 0;
+}
+
+int guard_sources(const struct guard *g, struct guard_source_key *keys,
+		  struct guard_source *values, size_t max, size_t *count)
+{
+	int fd = g->map_fd[GM_SOURCES];
+	struct guard_source_key key, prev;
+	struct guard_source value;
+	bool first = true;
+
+	*count = 0;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+		/* The LRU may drop an entry between the two calls; nothing
+		 * runs the program meanwhile here, so treat that as an
+		 * error rather than guess. */
+		if (bpf_map_lookup_elem(fd, &key, &value))
+			return -errno;
+		if (*count < max) {
+			if (keys)
+				keys[*count] = key;
+			if (values)
+				values[*count] = value;
+		}
+		(*count)++;
+		prev = key;
+		first = false;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+struct event_sink {
+	struct guard_event *ev;
+	size_t max;
+	size_t count;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct event_sink *sink = ctx;
+
+	/* The program only ever writes whole struct guard_event records. */
+	if (size != sizeof(struct guard_event))
+		return -EMSGSIZE;
+	if (sink->ev && sink->count < sink->max)
+		memcpy(&sink->ev[sink->count], data, size);
+	sink->count++;
+	return 0;
+}
+
+int guard_read_events(const struct guard *g, struct guard_event *ev,
+		      size_t max, size_t *count)
+{
+	struct event_sink sink = { .ev = ev, .max = max };
+	struct ring_buffer *rb;
+	int err;
+
+	/* A fresh reader each time: the consumer position lives in the
+	 * map's shared page, so it carries on where the last one stopped. */
+	rb = ring_buffer__new(g->map_fd[GM_EVENTS], on_event, &sink, NULL);
+	if (!rb)
+		return -errno;
+	err = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	*count = sink.count;
+	return err < 0 ? err : 0;
+}

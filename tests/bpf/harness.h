@@ -63,7 +63,8 @@ void guard_close(struct guard *g);
 
 /* Empty every list, rule and tracked source, zero the counters and the
  * configuration (which turns rate limiting off): the state of a fresh
- * load.  The event ring buffer is left alone; nothing reads it here. */
+ * load.  The event ring buffer is left alone: tests that read events
+ * empty it first with guard_read_events(). */
 int guard_reset(const struct guard *g);
 
 /* Run one frame; *retval gets the XDP action.  If out is not NULL it gets
@@ -95,6 +96,47 @@ int guard_block_net(const struct guard *g, const char *cidr,
 int guard_ban(const struct guard *g, const char *cidr, uint64_t expires_ns);
 
 uint64_t monotonic_ns(void);
+
+/* ---- rate limiting ---------------------------------------------------- */
+
+/*
+ * A rule in the numbers a user gives, turned into struct guard_rule the way
+ * lib/limits.c does it (xg_limit_set()), so the tests exercise the program
+ * with the rules the CLI would write.  Bursts are given explicitly; a
+ * budget burst of 0 means a fifth of the rate, which is what the CLI
+ * always uses (it has no budget burst option).  Auto-ban is on when
+ * ban_after_ns is nonzero, as in the library.
+ */
+struct guard_limit {
+	uint16_t port;		/* 0: the whole protocol */
+	uint8_t proto;		/* IPPROTO_TCP, _UDP, _ICMP, 0 for any */
+	uint64_t pps, burst;
+	uint64_t bps, bytes_burst;
+	uint64_t syn_pps, syn_burst;
+	uint64_t budget_pps, budget_burst;
+	uint64_t budget_syn_pps, budget_syn_burst;
+	uint64_t ban_after_ns, ban_for_ns;
+};
+
+/* Add or replace a rule: a new rule takes the lowest free budget slot
+ * (zeroed), a replaced one keeps its slot; config.rule_count is set to
+ * the number of rules, as the library keeps it. */
+int guard_limit(const struct guard *g, const struct guard_limit *l);
+int guard_unlimit(const struct guard *g, uint16_t port, uint8_t proto);
+
+int guard_config_get(const struct guard *g, struct guard_config *cfg);
+int guard_config_set(const struct guard *g, const struct guard_config *cfg);
+
+/* Up to max tracked sources (keys and/or values may be NULL); *count gets
+ * how many there are in all. */
+int guard_sources(const struct guard *g, struct guard_source_key *keys,
+		  struct guard_source *values, size_t max, size_t *count);
+
+/* Consume every event waiting in the ring buffer: up to max are copied to
+ * ev (which may be NULL to throw them away), *count gets how many there
+ * were in all. */
+int guard_read_events(const struct guard *g, struct guard_event *ev,
+		      size_t max, size_t *count);
 
 /*
  * Run a frame and find the counter it moved.  0 if exactly one slot moved,
