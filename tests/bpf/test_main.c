@@ -87,6 +87,7 @@ int main(int argc, char **argv)
 	srunner_add_suite(sr, verdict_suite());
 	srunner_add_suite(sr, lists_suite());
 	srunner_add_suite(sr, truncate_suite());
+	srunner_add_suite(sr, ratelimit_suite());
 	srunner_add_suite(sr, fuzz_suite());
 
 	/* One process for all tests unless CK_FORK says otherwise: a fork

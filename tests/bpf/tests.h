@@ -60,5 +60,6 @@ Suite *verdict_suite(void);
 Suite *lists_suite(void);
 Suite *truncate_suite(void);
 Suite *fuzz_suite(void);
+Suite *ratelimit_suite(void);
 
 #endif /* XDP_GUARD_TESTS_BPF_TESTS_H */

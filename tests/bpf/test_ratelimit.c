@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Rate limiting (guard-bpf/ratelimit.h): which rule a packet falls under,
+ * the per-source meters (packets, bytes, SYNs), IPv6 sources per prefix.
+ *
+ * Timing: a test run takes microseconds, so meters of one packet per
+ * second do not refill noticeably while a test runs back to back, and
+ * counts come out exact.  Refill is shown by moving a meter's tat in the
+ * map, and once by sleeping.  Loops of thousands of runs, which a loaded
+ * machine may stretch past a second, pin the meter instead, or allow for
+ * the refill they measured.  Times the program sets are checked against
+ * CLOCK_MONOTONIC read before and after the run that set them.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "tests.h"
+
+#define MS_NS 1000000ull
+#define SEC_NS 1000000000ull
+#define HOUR_NS (3600 * SEC_NS)
+
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define TCP_ECE 0x40
+#define TCP_CWR 0x80
+
+static void rl_setup(void)
+{
+	size_t n;
+
+	tg_setup();
+	/* guard_reset() leaves the ring buffer alone, and other tests (the
+	 * fuzz test above all) fill it. */
+	LIST_OK(guard_read_events(&tg, NULL, 0, &n));
+}
+
+static bool is_v6(const char *addr)
+{
+	return strchr(addr, ':') != NULL;
+}
+
+/*
+ * A frame from src (IPv4 or IPv6) to the catalog's destination: proto is
+ * IPPROTO_TCP (with flags), IPPROTO_UDP, or IPPROTO_ICMP (an echo request,
+ * ICMPv6 for an IPv6 source).  Padded with payload to len bytes when len
+ * is more than the headers take.
+ */
+static void build(struct frame *f, const char *src, int proto, uint16_t dport,
+		  uint8_t flags, size_t len)
+{
+	frame_init(f);
+	frame_eth(f);
+	if (is_v6(src))
+		frame_ipv6(f, src, CASE_DST6);
+	else
+		frame_ipv4(f, src, CASE_DST4);
+	switch (proto) {
+	case IPPROTO_TCP:
+		frame_tcp(f, 40000, dport, flags);
+		break;
+	case IPPROTO_UDP:
+		frame_udp(f, 40000, dport);
+		break;
+	default:
+		if (is_v6(src))
+			frame_icmp6(f, 128, 0);
+		else
+			frame_icmp(f, 8, 0);
+	}
+	if (len > f->len)
+		frame_payload(f, len - f->len, 0);
+	BUILD_OK(frame_finish(f));
+	if (len)
+		ck_assert_uint_eq(f->len, len);
+}
+
+/*
+ * A later fragment (offset 8) of a datagram of protocol proto.  Its first
+ * bytes are what a UDP or TCP header to port 8000 would be, so only the
+ * parser's knowing that a later fragment has no transport header keeps a
+ * port rule from matching it.
+ */
+static void later_fragment(struct frame *f, const char *src, uint8_t proto)
+{
+	static const uint8_t fake_l4[8] = { 0x9c, 0x40, 0x1f, 0x40, 0, 8, 0, 0 };
+
+	frame_init(f);
+	frame_eth(f);
+	if (is_v6(src)) {
+		frame_ipv6(f, src, CASE_DST6);
+		frame_ipv6_frag(f, 8, false, 0x4242);
+	} else {
+		frame_ipv4(f, src, CASE_DST4);
+		frame_ipv4_frag(f, 8, false);
+	}
+	frame_set_next(f, proto);
+	frame_raw(f, fake_l4, sizeof(fake_l4));
+	frame_payload(f, 16, 0);
+	BUILD_OK(frame_finish(f));
+}
+
+static void expect_udp(const char *src, uint16_t dport, int reason)
+{
+	struct frame f;
+
+	build(&f, src, IPPROTO_UDP, dport, 0, 0);
+	EXPECT_FRAME(&f, reason);
+}
+
+static void expect_tcp(const char *src, uint16_t dport, uint8_t flags, int reason)
+{
+	struct frame f;
+
+	build(&f, src, IPPROTO_TCP, dport, flags, 0);
+	EXPECT_FRAME(&f, reason);
+}
+
+/* Run f until it is refused: assert the refusal's reason and return how
+ * many passed before it. */
+static unsigned int passes_before(const struct frame *f, int want_reason)
+{
+	unsigned int n;
+
+	for (n = 0; n < 10000; n++) {
+		char why[256];
+		uint32_t retval;
+		int reason;
+
+		ck_assert_msg(guard_run_counted(&tg, f->data, f->len, &retval,
+						&reason, why, sizeof(why)) == 0,
+			      "%s", why);
+		if (reason == GUARD_REASON_PASS)
+			continue;
+		ck_assert_msg(reason == want_reason && retval == XDP_DROP,
+			      "after %u passed: got %s (counter %s), want "
+			      "XDP_DROP (counter %s)", n, xdp_action_name(retval),
+			      guard_reason_name(reason),
+			      guard_reason_name(want_reason));
+		return n;
+	}
+	ck_abort_msg("never refused in %u runs", n);
+	return n;
+}
+
+static void limit(const struct guard_limit *l)
+{
+	LIST_OK(guard_limit(&tg, l));
+}
+
+/* A rule of one packet per second, burst b: exact counts under test. */
+static void limit_pps(uint16_t port, uint8_t proto, uint64_t b)
+{
+	struct guard_limit l = { .port = port, .proto = proto, .pps = 1, .burst = b };
+
+	limit(&l);
+}
+
+/* Change one field of the configuration, keeping the others. */
+#define SET_CONFIG(field, value)					\
+	do {								\
+		struct guard_config cfg_;				\
+									\
+		LIST_OK(guard_config_get(&tg, &cfg_));			\
+		cfg_.field = (value);					\
+		LIST_OK(guard_config_set(&tg, &cfg_));			\
+	} while (0)
+
+/* The key a source is tracked under: addr is the address as the program
+ * keeps it (an IPv6 source already cut to its prefix). */
+static struct guard_source_key skey(const char *addr, uint16_t port, uint8_t proto)
+{
+	struct guard_source_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.rule.port = port;
+	k.rule.proto = proto;
+	if (is_v6(addr)) {
+		k.family = 6;
+		ck_assert_int_eq(inet_pton(AF_INET6, addr, k.addr), 1);
+	} else {
+		k.family = 4;
+		ck_assert_int_eq(inet_pton(AF_INET, addr, k.addr), 1);
+	}
+	return k;
+}
+
+static bool source_get(const struct guard_source_key *k, struct guard_source *v)
+{
+	return bpf_map_lookup_elem(tg.map_fd[GM_SOURCES], k, v) == 0;
+}
+
+static void source_put(const struct guard_source_key *k, const struct guard_source *v)
+{
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_SOURCES], k, v, BPF_ANY), 0);
+}
+
+static size_t source_count(void)
+{
+	size_t n;
+
+	LIST_OK(guard_sources(&tg, NULL, NULL, 0, &n));
+	return n;
+}
+
+static void forget_sources(void)
+{
+	struct guard_source_key k;
+
+	while (!bpf_map_get_next_key(tg.map_fd[GM_SOURCES], NULL, &k))
+		ck_assert_int_eq(bpf_map_delete_elem(tg.map_fd[GM_SOURCES], &k), 0);
+}
+
+/* ---- which rule applies ----------------------------------------------- */
+
+/*
+ * Which rule a frame fell under, seen from the outside: with every rule
+ * roomy enough to pass it, the program starts tracking its source under
+ * the rule's key.  Returns false if it tracked nothing (no rule).
+ */
+static bool rule_of(const struct frame *f, struct guard_rule_key *rk)
+{
+	struct guard_source_key k;
+	size_t n;
+
+	forget_sources();
+	EXPECT_FRAME(f, GUARD_REASON_PASS);
+	LIST_OK(guard_sources(&tg, &k, NULL, 1, &n));
+	ck_assert_uint_le(n, 1);
+	if (n)
+		*rk = k.rule;
+	return n == 1;
+}
+
+#define EXPECT_RULE(f, want_port, want_proto)					\
+	do {									\
+		struct guard_rule_key rk_;					\
+		ck_assert_msg(rule_of((f), &rk_), "no rule matched");		\
+		ck_assert_msg(rk_.port == (want_port) && rk_.proto == (want_proto), \
+			      "matched %u/%u, want %u/%u", rk_.port, rk_.proto,	\
+			      (unsigned int)(want_port), (unsigned int)(want_proto)); \
+	} while (0)
+
+#define EXPECT_NO_RULE(f)							\
+	do {									\
+		struct guard_rule_key rk_;					\
+		ck_assert_msg(!rule_of((f), &rk_), "matched %u/%u, want none",	\
+			      rk_.port, rk_.proto);				\
+	} while (0)
+
+/* Port rule, then protocol rule, then "any"; taking one away uncovers
+ * the next. */
+START_TEST(test_rule_precedence)
+{
+	struct frame tcp8000, tcp8001, udp8000, icmp;
+
+	limit_pps(8000, IPPROTO_TCP, 100);
+	limit_pps(0, IPPROTO_TCP, 100);
+	limit_pps(0, 0, 100);
+	build(&tcp8000, CASE_SRC4, IPPROTO_TCP, 8000, TCP_ACK, 0);
+	build(&tcp8001, CASE_SRC4, IPPROTO_TCP, 8001, TCP_ACK, 0);
+	build(&udp8000, CASE_SRC4, IPPROTO_UDP, 8000, 0, 0);
+	build(&icmp, CASE_SRC4, IPPROTO_ICMP, 0, 0, 0);
+
+	EXPECT_RULE(&tcp8000, 8000, IPPROTO_TCP);
+	EXPECT_RULE(&tcp8001, 0, IPPROTO_TCP);
+	EXPECT_RULE(&udp8000, 0, 0);
+	EXPECT_RULE(&icmp, 0, 0);
+
+	LIST_OK(guard_unlimit(&tg, 8000, IPPROTO_TCP));
+	EXPECT_RULE(&tcp8000, 0, IPPROTO_TCP);
+	LIST_OK(guard_unlimit(&tg, 0, IPPROTO_TCP));
+	EXPECT_RULE(&tcp8000, 0, 0);
+	LIST_OK(guard_unlimit(&tg, 0, 0));
+	EXPECT_NO_RULE(&tcp8000);
+}
+END_TEST
+
+/* The matched rule's meter is the one that counts: each rule keeps its
+ * own bucket for the same source. */
+START_TEST(test_rule_own_meter)
+{
+	limit_pps(8000, IPPROTO_TCP, 1);
+	limit_pps(0, IPPROTO_TCP, 3);
+
+	expect_tcp(CASE_SRC4, 8000, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 8000, TCP_ACK, GUARD_REASON_RATE);
+	expect_tcp(CASE_SRC4, 8001, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 8002, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 8003, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 8001, TCP_ACK, GUARD_REASON_RATE);
+	ck_assert_uint_eq(source_count(), 2);
+}
+END_TEST
+
+/* The same port number for UDP and TCP is two rules. */
+START_TEST(test_rule_udp_tcp_same_port)
+{
+	struct frame udp, tcp;
+
+	build(&udp, CASE_SRC4, IPPROTO_UDP, 53, 0, 0);
+	build(&tcp, CASE_SRC4, IPPROTO_TCP, 53, TCP_ACK, 0);
+
+	limit_pps(53, IPPROTO_UDP, 100);
+	EXPECT_RULE(&udp, 53, IPPROTO_UDP);
+	EXPECT_NO_RULE(&tcp);
+	limit_pps(53, IPPROTO_TCP, 100);
+	EXPECT_RULE(&tcp, 53, IPPROTO_TCP);
+	EXPECT_RULE(&udp, 53, IPPROTO_UDP);
+	LIST_OK(guard_unlimit(&tg, 53, IPPROTO_UDP));
+	EXPECT_NO_RULE(&udp);
+}
+END_TEST
+
+/* One "icmp" rule covers ICMP and ICMPv6. */
+START_TEST(test_rule_icmp_both_families)
+{
+	struct guard_source_key k, want;
+	struct frame icmp4, icmp6, udp;
+	size_t n;
+
+	build(&icmp4, CASE_SRC4, IPPROTO_ICMP, 0, 0, 0);
+	build(&icmp6, CASE_SRC6, IPPROTO_ICMP, 0, 0, 0);
+	build(&udp, CASE_SRC4, IPPROTO_UDP, 53, 0, 0);
+	limit_pps(0, IPPROTO_ICMP, 1);
+
+	EXPECT_RULE(&icmp4, 0, IPPROTO_ICMP);
+	EXPECT_RULE(&icmp6, 0, IPPROTO_ICMP);
+	LIST_OK(guard_sources(&tg, &k, NULL, 1, &n));
+	want = skey("2001:db8::", 0, IPPROTO_ICMP);
+	ck_assert_mem_eq(&k, &want, sizeof(k));
+	EXPECT_NO_RULE(&udp);
+
+	/* And limits them, each source in its own bucket. */
+	EXPECT_FRAME(&icmp6, GUARD_REASON_PASS);
+	EXPECT_FRAME(&icmp6, GUARD_REASON_RATE);
+	EXPECT_FRAME(&icmp4, GUARD_REASON_PASS);
+	EXPECT_FRAME(&icmp4, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* A later fragment has no ports: only protocol and "any" rules can match
+ * it.  A first fragment carries the transport header and matches by
+ * port. */
+START_TEST(test_rule_fragments)
+{
+	struct frame frag4, frag6, frag4_tcp, first;
+
+	later_fragment(&frag4, CASE_SRC4, IPPROTO_UDP);
+	later_fragment(&frag6, CASE_SRC6, IPPROTO_UDP);
+	later_fragment(&frag4_tcp, CASE_SRC4, IPPROTO_TCP);
+	frame_init(&first);
+	frame_eth(&first);
+	frame_ipv4(&first, CASE_SRC4, CASE_DST4);
+	frame_ipv4_frag(&first, 0, true);
+	frame_udp(&first, 40000, 8000);
+	frame_payload(&first, 16, 0);
+	BUILD_OK(frame_finish(&first));
+
+	limit_pps(8000, IPPROTO_UDP, 100);
+	limit_pps(8000, IPPROTO_TCP, 100);
+	EXPECT_NO_RULE(&frag4);
+	EXPECT_NO_RULE(&frag6);
+	EXPECT_NO_RULE(&frag4_tcp);
+	EXPECT_RULE(&first, 8000, IPPROTO_UDP);
+
+	limit_pps(0, IPPROTO_UDP, 100);
+	EXPECT_RULE(&frag4, 0, IPPROTO_UDP);
+	EXPECT_RULE(&frag6, 0, IPPROTO_UDP);
+	EXPECT_NO_RULE(&frag4_tcp);
+	EXPECT_RULE(&first, 8000, IPPROTO_UDP);
+
+	limit_pps(0, 0, 100);
+	EXPECT_RULE(&frag4_tcp, 0, 0);
+	LIST_OK(guard_unlimit(&tg, 0, IPPROTO_UDP));
+	EXPECT_RULE(&frag4, 0, 0);
+}
+END_TEST
+
+START_TEST(test_no_rule_passes)
+{
+	int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	for (i = 0; i < 5; i++) {
+		expect_udp(CASE_SRC4, 8001, GUARD_REASON_PASS);
+		expect_tcp(CASE_SRC4, 8000, TCP_SYN, GUARD_REASON_PASS);
+	}
+	ck_assert_uint_eq(source_count(), 0);
+}
+END_TEST
+
+/* config.rule_count 0 turns rate limiting off, rules or not. */
+START_TEST(test_rule_count_zero)
+{
+	int i;
+
+	limit_pps(0, 0, 1);
+	SET_CONFIG(rule_count, 0);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	ck_assert_uint_eq(source_count(), 0);
+
+	SET_CONFIG(rule_count, 1);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* ---- per-source meters ------------------------------------------------ */
+
+/* Burst B: B packets pass, then the source is refused until its meter
+ * refills; other sources have their own. */
+START_TEST(test_pps_burst)
+{
+	struct guard_source_key ka = skey(CASE_SRC4, 8000, IPPROTO_UDP);
+	struct guard_source sa;
+	uint64_t t;
+	int i;
+
+	limit_pps(8000, IPPROTO_UDP, 5);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+
+	for (i = 0; i < 5; i++)
+		expect_udp("192.0.2.2", 8000, GUARD_REASON_PASS);
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_RATE);
+
+	/* Refused packets did not move the meter: five passes went in,
+	 * so tat is five seconds after the first. */
+	ck_assert(source_get(&ka, &sa));
+	ck_assert_uint_eq(sa.pkt_tat - sa.first_seen_ns, 5 * SEC_NS);
+
+	/* Three seconds of the four-second tolerance in use: room for
+	 * exactly two. */
+	t = monotonic_ns();
+	sa.pkt_tat = t + 3 * SEC_NS;
+	source_put(&ka, &sa);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+
+	/* Idle long enough: the whole burst again, no more. */
+	sa.pkt_tat = t - 60 * SEC_NS;
+	source_put(&ka, &sa);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* Refill on the program's own clock: 10 packets/s, burst 1. */
+START_TEST(test_pps_refills_with_time)
+{
+	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = 1 };
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 120 * MS_NS };
+
+	limit(&l);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	nanosleep(&nap, NULL);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* IPv6 sources are counted per /64 by default. */
+START_TEST(test_v6_prefix_shares_bucket)
+{
+	struct guard_source_key k = skey("2001:db8:1:2::", 0, IPPROTO_UDP);
+	struct guard_source v;
+
+	limit_pps(0, IPPROTO_UDP, 3);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2:ffff:ffff:ffff:ffff", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	expect_udp("2001:db8:1:2:8000::9", 53, GUARD_REASON_RATE);
+	expect_udp("2001:db8:1:3::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:1:ffff::1", 53, GUARD_REASON_PASS);
+	ck_assert(source_get(&k, &v));
+	ck_assert_uint_eq(source_count(), 3);
+}
+END_TEST
+
+/* v6_prefix_len 128: every address is its own source. */
+START_TEST(test_v6_prefix_128)
+{
+	struct guard_source_key k = skey("2001:db8:1:2::1", 0, IPPROTO_UDP);
+	struct guard_source v;
+	int i;
+
+	limit_pps(0, IPPROTO_UDP, 3);
+	SET_CONFIG(v6_prefix_len, 128);
+	for (i = 0; i < 3; i++)
+		expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	for (i = 0; i < 3; i++)
+		expect_udp("2001:db8:1:2::2", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::2", 53, GUARD_REASON_RATE);
+	ck_assert(source_get(&k, &v));
+	ck_assert_uint_eq(source_count(), 2);
+}
+END_TEST
+
+/* A prefix length off the byte boundary cuts inside a byte: /60 keeps
+ * the top 12 bits of the fourth group. */
+START_TEST(test_v6_prefix_unaligned)
+{
+	struct guard_source_key k1 = skey("2001:db8:1::", 0, IPPROTO_UDP);
+	struct guard_source_key k2 = skey("2001:db8:1:10::", 0, IPPROTO_UDP);
+	struct guard_source v;
+
+	limit_pps(0, IPPROTO_UDP, 3);
+	SET_CONFIG(v6_prefix_len, 60);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:f::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:f::1", 53, GUARD_REASON_RATE);
+	expect_udp("2001:db8:1:12::1", 53, GUARD_REASON_PASS);
+	ck_assert(source_get(&k1, &v));
+	ck_assert(source_get(&k2, &v));
+	ck_assert_uint_eq(source_count(), 2);
+}
+END_TEST
+
+/*
+ * Bytes per second: 1000 B/s with a 3000-byte burst, so a 1000-byte frame
+ * costs a second and a 100-byte frame a tenth.  A packet conforms while
+ * the meter is at most the tolerance ahead, so the burst is the tolerance
+ * divided by the cost, plus the packet that finds the meter exactly full.
+ */
+START_TEST(test_bytes_meter)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .bps = 1000, .bytes_burst = 3000,
+	};
+	struct frame big, small, small_a;
+
+	limit(&l);
+	build(&big, CASE_SRC4, IPPROTO_UDP, 8000, 0, 1000);
+	build(&small_a, CASE_SRC4, IPPROTO_UDP, 8000, 0, 100);
+	build(&small, "192.0.2.2", IPPROTO_UDP, 8000, 0, 100);
+
+	ck_assert_uint_eq(passes_before(&big, GUARD_REASON_RATE), 3 + 1);
+	/* Spent is spent, whatever the next frame's size. */
+	EXPECT_FRAME(&small_a, GUARD_REASON_RATE);
+	ck_assert_uint_eq(passes_before(&small, GUARD_REASON_RATE), 30 + 1);
+}
+END_TEST
+
+/* SYN/s counts SYNs without ACK only; SYN drops are SYN_RATE. */
+START_TEST(test_syn_meter)
+{
+	struct guard_limit l = {
+		.port = 443, .proto = IPPROTO_TCP, .syn_pps = 1, .syn_burst = 2,
+	};
+	int i;
+
+	limit(&l);
+	for (i = 0; i < 10; i++) {
+		expect_tcp(CASE_SRC4, 443, TCP_ACK, GUARD_REASON_PASS);
+		expect_tcp(CASE_SRC4, 443, TCP_SYN | TCP_ACK, GUARD_REASON_PASS);
+	}
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_SYN_RATE);
+	/* Only SYNs are held back. */
+	expect_tcp(CASE_SRC4, 443, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN | TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_RST, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_SYN_RATE);
+
+	/* ECN bits on a SYN do not hide it. */
+	expect_tcp("192.0.2.2", 443, TCP_SYN | TCP_ECE | TCP_CWR, GUARD_REASON_PASS);
+	expect_tcp("192.0.2.2", 443, TCP_SYN | TCP_ECE | TCP_CWR, GUARD_REASON_PASS);
+	expect_tcp("192.0.2.2", 443, TCP_SYN | TCP_ECE | TCP_CWR,
+		   GUARD_REASON_SYN_RATE);
+}
+END_TEST
+
+Suite *ratelimit_suite(void)
+{
+	Suite *s = suite_create("ratelimit");
+	TCase *tc;
+
+	tc = tcase_create("rules");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_rule_precedence);
+	tcase_add_test(tc, test_rule_own_meter);
+	tcase_add_test(tc, test_rule_udp_tcp_same_port);
+	tcase_add_test(tc, test_rule_icmp_both_families);
+	tcase_add_test(tc, test_rule_fragments);
+	tcase_add_test(tc, test_no_rule_passes);
+	tcase_add_test(tc, test_rule_count_zero);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("meters");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_pps_burst);
+	tcase_add_test(tc, test_pps_refills_with_time);
+	tcase_add_test(tc, test_v6_prefix_shares_bucket);
+	tcase_add_test(tc, test_v6_prefix_128);
+	tcase_add_test(tc, test_v6_prefix_unaligned);
+	tcase_add_test(tc, test_bytes_meter);
+	tcase_add_test(tc, test_syn_meter);
+	suite_add_tcase(s, tc);
+
+	return s;
+}
