@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Rate limiting (guard-bpf/ratelimit.h): which rule a packet falls under,
- * the per-source meters (packets, bytes, SYNs), IPv6 sources per prefix.
+ * the per-source meters (packets, bytes, SYNs), IPv6 sources per prefix,
+ * the rule's budget for all sources, and auto-ban.
  *
  * Timing: a test run takes microseconds, so meters of one packet per
  * second do not refill noticeably while a test runs back to back, and
@@ -587,6 +588,390 @@ START_TEST(test_syn_meter)
 }
 END_TEST
 
+/* ---- budgets ---------------------------------------------------------- */
+
+#define FLOOD_NET "203.0.113."
+
+static void flood_addr(char *buf, size_t size, unsigned int i)
+{
+	snprintf(buf, size, FLOOD_NET "%u", i);
+}
+
+/* A source tracked since long before established_ns (2 s by default). */
+static void put_established(const char *addr, uint16_t port, uint8_t proto)
+{
+	struct guard_source_key k = skey(addr, port, proto);
+	struct guard_source v = { .first_seen_ns = monotonic_ns() - 3 * SEC_NS };
+
+	source_put(&k, &v);
+}
+
+/*
+ * A budget of one packet per second, burst 10 (tolerance 9 s): new sources
+ * get half the tolerance, 4.5 s, which is five packets; an established
+ * source may take the budget on to its full tolerance, five more.  A new
+ * source is tracked only if it passed.
+ */
+START_TEST(test_budget_new_and_established)
+{
+	struct guard_limit l = { .proto = 0, .budget_pps = 1, .budget_burst = 10 };
+	struct guard_source_key k;
+	struct guard_source v;
+	char addr[32];
+	unsigned int i;
+
+	limit(&l);
+	put_established(CASE_SRC4, 0, 0);
+	for (i = 0; i < 20; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 5 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	ck_assert_uint_eq(source_count(), 1 + 5);
+	for (i = 0; i < 20; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		k = skey(addr, 0, 0);
+		ck_assert_msg(source_get(&k, &v) == (i < 5), "%s tracked: %d", addr, !(i < 5));
+	}
+
+	/* Tracked but young: still new to the budget. */
+	flood_addr(addr, sizeof(addr), 0);
+	expect_udp(addr, 53, GUARD_REASON_BUDGET);
+	/* The established source has the rest. */
+	for (i = 0; i < 5; i++)
+		expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_BUDGET);
+	ck_assert_uint_eq(source_count(), 1 + 5);
+}
+END_TEST
+
+/* config.established_ns sets the age that counts as established. */
+START_TEST(test_budget_established_setting)
+{
+	struct guard_limit l = { .proto = 0, .budget_pps = 1, .budget_burst = 10 };
+	char addr[32];
+	unsigned int i;
+
+	limit(&l);
+	for (i = 0; i < 6; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 5 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	flood_addr(addr, sizeof(addr), 0);
+	expect_udp(addr, 53, GUARD_REASON_BUDGET);
+
+	SET_CONFIG(established_ns, 1);
+	expect_udp(addr, 53, GUARD_REASON_PASS);
+	/* Untracked sources are new, whatever the setting. */
+	expect_udp(FLOOD_NET "100", 53, GUARD_REASON_BUDGET);
+}
+END_TEST
+
+/* A source refused by its own meter does not spend the budget. */
+START_TEST(test_budget_after_source_meters)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .pps = 1, .burst = 1, .budget_pps = 1,
+		.budget_burst = 10,
+	};
+	char addr[32];
+	unsigned int i;
+
+	limit(&l);
+	expect_udp(CASE_SRC4, 53, GUARD_REASON_PASS);
+	for (i = 0; i < 20; i++)
+		expect_udp(CASE_SRC4, 53, GUARD_REASON_RATE);
+	for (i = 0; i < 5; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 4 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+}
+END_TEST
+
+/* A flood from many sources: the budget lets the first few through and
+ * the per-source map grows by those few only.  The loop may take long
+ * enough on a loaded machine for the budget to refill by a packet or two;
+ * the map must still hold exactly the sources that passed. */
+START_TEST(test_budget_many_sources)
+{
+	struct guard_limit l = { .proto = 0, .budget_pps = 1, .budget_burst = 10 };
+	unsigned int i, passed = 0, refused = 0;
+	uint64_t t0, refill;
+	struct frame f;
+
+	limit(&l);
+	t0 = monotonic_ns();
+	for (i = 0; i < 1000; i++) {
+		char addr[32], why[256];
+		uint32_t retval;
+		int reason;
+
+		snprintf(addr, sizeof(addr), "10.%u.%u.1", i / 256, i % 256);
+		build(&f, addr, IPPROTO_UDP, 53, 0, 0);
+		ck_assert_msg(guard_run_counted(&tg, f.data, f.len, &retval, &reason,
+						why, sizeof(why)) == 0, "%s", why);
+		passed += reason == GUARD_REASON_PASS;
+		refused += reason == GUARD_REASON_BUDGET;
+	}
+	refill = (monotonic_ns() - t0) / SEC_NS + 1;
+	ck_assert_uint_ge(passed, 5);
+	ck_assert_uint_le(passed, 5 + refill);
+	ck_assert_uint_eq(passed + refused, 1000);
+	ck_assert_uint_eq(source_count(), passed);
+}
+END_TEST
+
+/* The SYN budget holds SYNs only. */
+START_TEST(test_budget_syn)
+{
+	struct guard_limit l = {
+		.port = 443, .proto = IPPROTO_TCP, .budget_syn_pps = 1,
+		.budget_syn_burst = 5,
+	};
+	char addr[32];
+	unsigned int i;
+
+	/* Tolerance 4 s, half of it for new sources: three SYNs. */
+	limit(&l);
+	for (i = 0; i < 10; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_tcp(addr, 443, TCP_SYN, i < 3 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	for (i = 10; i < 20; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_tcp(addr, 443, TCP_ACK, GUARD_REASON_PASS);
+	}
+}
+END_TEST
+
+/* ---- auto-ban --------------------------------------------------------- */
+
+static void expect_ban_entry(const struct guard_entry *e, uint16_t port, uint8_t proto,
+			     uint8_t plen, uint64_t t0, uint64_t t1, uint64_t ban_for)
+{
+	ck_assert_uint_eq(e->origin, GUARD_ORIGIN_AUTOBAN);
+	ck_assert_uint_eq(e->rule_port, port);
+	ck_assert_uint_eq(e->rule_proto, proto);
+	ck_assert_uint_eq(e->prefix_len, plen);
+	ck_assert_uint_ge(e->expires_ns, t0 + ban_for);
+	ck_assert_uint_le(e->expires_ns, t1 + ban_for);
+}
+
+static size_t map_size(enum guard_map_id id)
+{
+	uint8_t key[64], next[64];
+	size_t n = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(tg.map_fd[id], prev, next)) {
+		memcpy(key, next, sizeof(key));
+		prev = key;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * ban_after 1 ns: the first drop starts the run of drops, the next one,
+ * later by more than a nanosecond, bans.  The ban is a blocklist entry,
+ * so it holds the source on every port.
+ */
+START_TEST(test_autoban_v4)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .pps = 1, .burst = 2,
+		.ban_after_ns = 1, .ban_for_ns = HOUR_NS,
+	};
+	struct in_addr a;
+	struct guard_entry e;
+	uint64_t t0, t1;
+
+	ck_assert_int_eq(inet_pton(AF_INET, CASE_SRC4, &a), 1);
+	limit(&l);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+
+	t0 = monotonic_ns();
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_BLOCK_V4], &a, &e), 0);
+	expect_ban_entry(&e, 8000, IPPROTO_UDP, 32, t0, t1, HOUR_NS);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 1);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V4), 0);
+
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_BAN);
+	expect_tcp(CASE_SRC4, 22, TCP_SYN, GUARD_REASON_BAN);
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_PASS);
+}
+END_TEST
+
+/*
+ * ban_after 10 s: a source is banned once its drops have gone on that
+ * long, with no gap of over a second between them; a gap starts the run
+ * afresh.  The run's start is moved into the past in the map.
+ */
+START_TEST(test_autoban_after)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 10 * SEC_NS, .ban_for_ns = HOUR_NS,
+	};
+	struct guard_source_key ka = skey(CASE_SRC4, 8000, IPPROTO_UDP);
+	struct guard_source_key kb = skey("192.0.2.2", 8000, IPPROTO_UDP);
+	struct guard_source v;
+	struct in_addr a;
+	struct guard_entry e;
+	uint64_t t;
+	int i;
+
+	limit(&l);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+
+	/* Dropping for 11 s, the last drop half a second ago. */
+	ck_assert(source_get(&ka, &v));
+	ck_assert_uint_ne(v.over_since_ns, 0);
+	t = monotonic_ns();
+	v.over_since_ns = t - 11 * SEC_NS;
+	v.last_drop_ns = t - SEC_NS / 2;
+	source_put(&ka, &v);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_int_eq(inet_pton(AF_INET, CASE_SRC4, &a), 1);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_BLOCK_V4], &a, &e), 0);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_BAN);
+
+	/* Unblocked by hand, still over its limit: a ban ends the run of
+	 * drops, so it takes another ban_after to be banned again. */
+	ck_assert_int_eq(bpf_map_delete_elem(tg.map_fd[GM_BLOCK_V4], &a), 0);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+
+	/* The same, but the last drop two seconds ago: a new run. */
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_PASS);
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_RATE);
+	ck_assert(source_get(&kb, &v));
+	t = monotonic_ns();
+	v.over_since_ns = t - 11 * SEC_NS;
+	v.last_drop_ns = t - 2 * SEC_NS;
+	source_put(&kb, &v);
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_RATE);
+	expect_udp("192.0.2.2", 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+	ck_assert(source_get(&kb, &v));
+	ck_assert_uint_ge(v.over_since_ns, t);
+}
+END_TEST
+
+/* Without auto-ban, drops go on for ever and nothing is banned. */
+START_TEST(test_no_autoban_without_flag)
+{
+	struct guard_source_key k = skey(CASE_SRC4, 8000, IPPROTO_UDP);
+	struct guard_source v;
+	int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert(source_get(&k, &v));
+	v.over_since_ns = monotonic_ns() - HOUR_NS;
+	source_put(&k, &v);
+	for (i = 0; i < 10; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V4), 0);
+}
+END_TEST
+
+/* An IPv6 source is banned as the prefix it is counted by: a /64 in the
+ * trie by default. */
+START_TEST(test_autoban_v6_prefix)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = 60 * SEC_NS,
+	};
+	struct guard_lpm_v6 key = { .prefixlen = 64 };
+	struct guard_entry e;
+	uint64_t t0, t1;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1:2::", key.addr), 1);
+	limit(&l);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t0 = monotonic_ns();
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_BLKNET_V6], &key, &e), 0);
+	expect_ban_entry(&e, 0, IPPROTO_UDP, 64, t0, t1, 60 * SEC_NS);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V6), 1);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V6), 0);
+
+	expect_tcp("2001:db8:1:2:abcd::7", 443, TCP_SYN, GUARD_REASON_BAN);
+	expect_udp("2001:db8:1:3::1", 53, GUARD_REASON_PASS);
+}
+END_TEST
+
+/* With v6_prefix_len 128 the ban is for one address, in the host hash. */
+START_TEST(test_autoban_v6_host)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = 60 * SEC_NS,
+	};
+	struct guard_addr_v6 key;
+	struct guard_entry e;
+	uint64_t t0, t1;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8:1:2::1", key.addr), 1);
+	limit(&l);
+	SET_CONFIG(v6_prefix_len, 128);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t0 = monotonic_ns();
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_BLOCK_V6], &key, &e), 0);
+	expect_ban_entry(&e, 0, IPPROTO_UDP, 128, t0, t1, 60 * SEC_NS);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V6), 1);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V6), 0);
+
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_BAN);
+	expect_udp("2001:db8:1:2::2", 53, GUARD_REASON_PASS);
+}
+END_TEST
+
+/* The allowlist comes before rate limiting: never limited, never
+ * banned, never tracked. */
+START_TEST(test_allowlisted_never_limited)
+{
+	struct guard_limit l = {
+		.proto = 0, .pps = 1, .burst = 1, .budget_pps = 1, .budget_burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = HOUR_NS,
+	};
+	int i;
+
+	LIST_OK(guard_allow(&tg, CASE_SRC4, 0));
+	LIST_OK(guard_allow(&tg, "2001:db8::/64", 0));
+	limit(&l);
+	for (i = 0; i < 20; i++) {
+		expect_udp(CASE_SRC4, 53, GUARD_REASON_ALLOW);
+		expect_tcp(CASE_SRC6, 443, TCP_SYN, GUARD_REASON_ALLOW);
+	}
+	ck_assert_uint_eq(source_count(), 0);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 0);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V6), 0);
+	/* The rule is live for everyone else. */
+	expect_udp("192.0.2.2", 53, GUARD_REASON_PASS);
+	expect_udp("192.0.2.2", 53, GUARD_REASON_RATE);
+}
+END_TEST
+
 Suite *ratelimit_suite(void)
 {
 	Suite *s = suite_create("ratelimit");
@@ -612,6 +997,25 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_v6_prefix_unaligned);
 	tcase_add_test(tc, test_bytes_meter);
 	tcase_add_test(tc, test_syn_meter);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("budgets");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_budget_new_and_established);
+	tcase_add_test(tc, test_budget_established_setting);
+	tcase_add_test(tc, test_budget_after_source_meters);
+	tcase_add_test(tc, test_budget_many_sources);
+	tcase_add_test(tc, test_budget_syn);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("autoban");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_autoban_v4);
+	tcase_add_test(tc, test_autoban_after);
+	tcase_add_test(tc, test_no_autoban_without_flag);
+	tcase_add_test(tc, test_autoban_v6_prefix);
+	tcase_add_test(tc, test_autoban_v6_host);
+	tcase_add_test(tc, test_allowlisted_never_limited);
 	suite_add_tcase(s, tc);
 
 	return s;
