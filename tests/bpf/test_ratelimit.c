@@ -2,7 +2,7 @@
 /*
  * Rate limiting (guard-bpf/ratelimit.h): which rule a packet falls under,
  * the per-source meters (packets, bytes, SYNs), IPv6 sources per prefix,
- * the rule's budget for all sources, and auto-ban.
+ * the rule's budget for all sources, auto-ban, and the events.
  *
  * Timing: a test run takes microseconds, so meters of one packet per
  * second do not refill noticeably while a test runs back to back, and
@@ -972,6 +972,254 @@ START_TEST(test_allowlisted_never_limited)
 }
 END_TEST
 
+/* ---- events ----------------------------------------------------------- */
+
+#define MAX_EVENTS 16
+
+/* Keep a tracked source over its packet meter for the next hour, so that
+ * a long loop of its packets is all drops even on a slow machine. */
+static void hold_over(const char *addr, uint16_t port, uint8_t proto)
+{
+	struct guard_source_key k = skey(addr, port, proto);
+	struct guard_source v;
+
+	ck_assert(source_get(&k, &v));
+	v.pkt_tat = monotonic_ns() + HOUR_NS;
+	source_put(&k, &v);
+}
+
+static uint64_t lost_events(void)
+{
+	struct guard_counters c;
+
+	LIST_OK(guard_read_counters(&tg, &c));
+	return c.slot[GUARD_SLOT_EVENTS_LOST].packets;
+}
+
+static size_t read_events(struct guard_event *ev)
+{
+	size_t n;
+
+	LIST_OK(guard_read_events(&tg, ev, MAX_EVENTS, &n));
+	ck_assert_uint_le(n, MAX_EVENTS);
+	return n;
+}
+
+static void expect_event_source(const struct guard_event *ev, const char *addr,
+				uint16_t port, uint8_t proto, uint8_t plen)
+{
+	struct guard_source_key want = skey(addr, port, proto);
+
+	ck_assert_mem_eq(&ev->source, &want, sizeof(want));
+	ck_assert_uint_eq(ev->prefix_len, plen);
+}
+
+/* The first drop of a source in the event window is told, the rest are
+ * not; each source has its own window. */
+START_TEST(test_event_drop)
+{
+	struct guard_event ev[MAX_EVENTS];
+	uint64_t t0, t1;
+	int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	ck_assert_uint_eq(read_events(ev), 0);
+	t0 = monotonic_ns();
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_DROP);
+	ck_assert_uint_eq(ev[0].reason, GUARD_REASON_RATE);
+	ck_assert_uint_ge(ev[0].time_ns, t0);
+	ck_assert_uint_le(ev[0].time_ns, t1);
+	ck_assert_uint_eq(ev[0].ban_ns, 0);
+	expect_event_source(&ev[0], CASE_SRC4, 8000, IPPROTO_UDP, 32);
+
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(read_events(ev), 0);
+
+	expect_udp("2001:db8:1:2::1", 8000, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(read_events(ev), 1);
+	expect_event_source(&ev[0], "2001:db8:1:2::", 8000, IPPROTO_UDP, 64);
+
+	/* A shorter window: the next drop starts a new one. */
+	SET_CONFIG(event_window_ns, 1);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_DROP);
+	expect_event_source(&ev[0], CASE_SRC4, 8000, IPPROTO_UDP, 32);
+	ck_assert_uint_eq(lost_events(), 0);
+}
+END_TEST
+
+START_TEST(test_event_syn_drop)
+{
+	struct guard_limit l = {
+		.port = 443, .proto = IPPROTO_TCP, .syn_pps = 1, .syn_burst = 1,
+	};
+	struct guard_event ev[MAX_EVENTS];
+
+	limit(&l);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_PASS);
+	expect_tcp(CASE_SRC4, 443, TCP_SYN, GUARD_REASON_SYN_RATE);
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_DROP);
+	ck_assert_uint_eq(ev[0].reason, GUARD_REASON_SYN_RATE);
+	expect_event_source(&ev[0], CASE_SRC4, 443, IPPROTO_TCP, 32);
+}
+END_TEST
+
+/* A ban is told with its length and the prefix banned. */
+START_TEST(test_event_ban)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = 60 * SEC_NS,
+	};
+	struct guard_event ev[MAX_EVENTS];
+	uint64_t t0, t1;
+
+	limit(&l);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_PASS);
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t0 = monotonic_ns();
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+	expect_udp("2001:db8:1:2::1", 53, GUARD_REASON_BAN);
+
+	ck_assert_uint_eq(read_events(ev), 2);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_DROP);
+	ck_assert_uint_eq(ev[1].type, GUARD_EVENT_BAN);
+	ck_assert_uint_eq(ev[1].reason, GUARD_REASON_BAN);
+	ck_assert_uint_eq(ev[1].ban_ns, 60 * SEC_NS);
+	ck_assert_uint_ge(ev[1].time_ns, t0);
+	ck_assert_uint_le(ev[1].time_ns, t1);
+	expect_event_source(&ev[1], "2001:db8:1:2::", 0, IPPROTO_UDP, 64);
+}
+END_TEST
+
+/* The first budget drop of a rule in a window is told, with the rule
+ * and no source. */
+START_TEST(test_event_budget)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 2,
+	};
+	struct guard_event ev[MAX_EVENTS];
+	struct guard_source_key want;
+	char addr[32];
+	unsigned int i;
+
+	/* Tolerance 1 s, half for new sources: one passes. */
+	limit(&l);
+	for (i = 0; i < 4; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 8000, i < 1 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_BUDGET);
+	ck_assert_uint_eq(ev[0].reason, GUARD_REASON_BUDGET);
+	memset(&want, 0, sizeof(want));
+	want.rule.port = 8000;
+	want.rule.proto = IPPROTO_UDP;
+	ck_assert_mem_eq(&ev[0].source, &want, sizeof(want));
+	ck_assert_uint_eq(ev[0].prefix_len, 0);
+}
+END_TEST
+
+/* The events' own meter: one a second with a burst of three lets three
+ * through; the others are counted as lost, and the drops go on all the
+ * same. */
+START_TEST(test_event_meter)
+{
+	struct guard_event ev[MAX_EVENTS];
+	struct guard_config cfg;
+	int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.event_window_ns = 1;	/* every drop wants an event */
+	cfg.events.interval_ns = SEC_NS;
+	cfg.events.tolerance_ns = 2 * SEC_NS;
+	LIST_OK(guard_config_set(&tg, &cfg));
+
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	for (i = 0; i < 8; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(read_events(ev), 3);
+	ck_assert_uint_eq(lost_events(), 5);
+}
+END_TEST
+
+/* With no meter set, 1000 events a second in bursts of 100. */
+START_TEST(test_event_meter_default)
+{
+	const unsigned int drops = 300;
+	uint64_t t0, elapsed_ms, lost;
+	struct frame f;
+	size_t n;
+	unsigned int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	SET_CONFIG(event_window_ns, 1);
+	build(&f, CASE_SRC4, IPPROTO_UDP, 8000, 0, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	hold_over(CASE_SRC4, 8000, IPPROTO_UDP);
+	t0 = monotonic_ns();
+	for (i = 0; i < drops; i++)
+		EXPECT_FRAME(&f, GUARD_REASON_RATE);
+	elapsed_ms = (monotonic_ns() - t0) / MS_NS;
+
+	LIST_OK(guard_read_events(&tg, NULL, 0, &n));
+	lost = lost_events();
+	ck_assert_uint_eq(n + lost, drops);
+	/* The burst (tolerance 100 ms at 1 ms each: 101), plus what
+	 * refilled while the loop ran. */
+	ck_assert_uint_ge(n, 101);
+	ck_assert_uint_le(n, 101 + elapsed_ms + 1);
+}
+END_TEST
+
+/* A full ring buffer loses events, counted like the ones held back; once
+ * read, it takes them again. */
+START_TEST(test_event_ring_full)
+{
+	/* More than GUARD_EVENTS_BYTES can hold, whatever the record size. */
+	const unsigned int drops = GUARD_EVENTS_BYTES / sizeof(struct guard_event) + 100;
+	struct guard_event ev[MAX_EVENTS];
+	struct guard_config cfg;
+	struct frame f;
+	uint32_t retval;
+	size_t n;
+	unsigned int i;
+
+	limit_pps(8000, IPPROTO_UDP, 1);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.event_window_ns = 1;
+	cfg.events.interval_ns = 1;		/* the meter lets all through */
+	cfg.events.tolerance_ns = HOUR_NS;
+	LIST_OK(guard_config_set(&tg, &cfg));
+
+	build(&f, CASE_SRC4, IPPROTO_UDP, 8000, 0, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	hold_over(CASE_SRC4, 8000, IPPROTO_UDP);
+	for (i = 0; i < drops; i++) {
+		LIST_OK(guard_run(&tg, f.data, f.len, &retval, NULL, 0));
+		ck_assert_uint_eq(retval, XDP_DROP);
+	}
+	LIST_OK(guard_read_events(&tg, NULL, 0, &n));
+	ck_assert_uint_gt(lost_events(), 0);
+	ck_assert_uint_eq(n + lost_events(), drops);
+
+	EXPECT_FRAME(&f, GUARD_REASON_RATE);
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(n + lost_events(), drops);
+}
+END_TEST
+
 Suite *ratelimit_suite(void)
 {
 	Suite *s = suite_create("ratelimit");
@@ -1016,6 +1264,17 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_autoban_v6_prefix);
 	tcase_add_test(tc, test_autoban_v6_host);
 	tcase_add_test(tc, test_allowlisted_never_limited);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("events");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_event_drop);
+	tcase_add_test(tc, test_event_syn_drop);
+	tcase_add_test(tc, test_event_ban);
+	tcase_add_test(tc, test_event_budget);
+	tcase_add_test(tc, test_event_meter);
+	tcase_add_test(tc, test_event_meter_default);
+	tcase_add_test(tc, test_event_ring_full);
 	suite_add_tcase(s, tc);
 
 	return s;
