@@ -173,6 +173,13 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 	emit_event(cfg, &ev);
 }
 
+/* May an event go out, the last one having gone at last_ns (0: never)?
+ * "Never" must not depend on the uptime being longer than the window. */
+static __always_inline int window_open(struct guard_config *cfg, __u64 last_ns, __u64 now)
+{
+	return !last_ns || now - last_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT);
+}
+
 /* A known source went over one of its meters. */
 static __always_inline int source_over(struct guard_config *cfg, struct guard_rule *rule,
 				       struct guard_source *src, struct guard_source_key *key,
@@ -185,7 +192,7 @@ static __always_inline int source_over(struct guard_config *cfg, struct guard_ru
 	if ((rule->flags & GUARD_RULE_BAN) && now - src->over_since_ns >= rule->ban_after_ns) {
 		src->over_since_ns = 0;
 		ban_source(cfg, rule, key, prefix_len, now);
-	} else if (now - src->last_event_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT)) {
+	} else if (window_open(cfg, src->last_event_ns, now)) {
 		struct guard_event ev = {
 			.time_ns = now,
 			.type = GUARD_EVENT_DROP,
@@ -203,7 +210,7 @@ static __always_inline int source_over(struct guard_config *cfg, struct guard_ru
 static __always_inline int budget_over(struct guard_config *cfg, struct guard_rule_state *rs,
 				       const struct guard_rule_key *rkey, __u64 now)
 {
-	if (now - rs->last_event_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT)) {
+	if (window_open(cfg, rs->last_event_ns, now)) {
 		struct guard_event ev = {
 			.time_ns = now,
 			.type = GUARD_EVENT_BUDGET,
@@ -281,15 +288,17 @@ static __always_inline int rate_limit(struct packet *pkt)
 		__u64 age_needed = cfg->established_ns ?: GUARD_ESTABLISHED_NS_DEFAULT;
 
 		established = src && now - src->first_seen_ns >= age_needed;
-		if ((rule->flags & GUARD_RULE_BUDGET) &&
-		    !meter_shared(&rs->budget_tat, rule->budget.interval_ns,
-				  established ? rule->budget.tolerance_ns :
-						rule->budget.tolerance_ns / 2, now))
-			return budget_over(cfg, rs, &rkey, now);
+		/* SYNs first: a SYN flood the SYN budget holds back must not
+		 * also spend the packet budget that every client shares. */
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
 		    !meter_shared(&rs->budget_syn_tat, rule->budget_syn.interval_ns,
 				  established ? rule->budget_syn.tolerance_ns :
 						rule->budget_syn.tolerance_ns / 2, now))
+			return budget_over(cfg, rs, &rkey, now);
+		if ((rule->flags & GUARD_RULE_BUDGET) &&
+		    !meter_shared(&rs->budget_tat, rule->budget.interval_ns,
+				  established ? rule->budget.tolerance_ns :
+						rule->budget.tolerance_ns / 2, now))
 			return budget_over(cfg, rs, &rkey, now);
 	}
 

@@ -743,6 +743,33 @@ START_TEST(test_budget_syn)
 }
 END_TEST
 
+/* A SYN flood the SYN budget refuses leaves the packet budget to the rest
+ * of the traffic: the SYN budget is spent first. */
+START_TEST(test_budget_syn_spares_packet_budget)
+{
+	struct guard_limit l = {
+		.port = 443, .proto = IPPROTO_TCP, .budget_pps = 1, .budget_burst = 11,
+		.budget_syn_pps = 1, .budget_syn_burst = 5,
+	};
+	char addr[32];
+	unsigned int i;
+
+	/* New sources get half of each tolerance: three SYNs (of the SYN
+	 * budget's 4 s) and six packets (of the packet budget's 10 s).  The
+	 * three SYNs that pass spend three packets; the thirty refused
+	 * spend none, so three more packets pass after them. */
+	limit(&l);
+	for (i = 0; i < 33; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_tcp(addr, 443, TCP_SYN, i < 3 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	for (i = 0; i < 4; i++) {
+		flood_addr(addr, sizeof(addr), 100 + i);
+		expect_tcp(addr, 443, TCP_ACK, i < 3 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+}
+END_TEST
+
 /* ---- auto-ban --------------------------------------------------------- */
 
 static void expect_ban_entry(const struct guard_entry *e, uint16_t port, uint8_t proto,
@@ -1254,6 +1281,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_after_source_meters);
 	tcase_add_test(tc, test_budget_many_sources);
 	tcase_add_test(tc, test_budget_syn);
+	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");
