@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * trafficgen: send 64-byte UDP frames at the highest rate one core can
- * manage, without a NIC, for the benchmark's live-traffic sections.
+ * manage, or at a given rate, without a NIC, for the benchmark's
+ * live-traffic sections.
  *
  * The frames are sent by the kernel itself: BPF_PROG_TEST_RUN with
  * BPF_F_TEST_XDP_LIVE_FRAMES runs trafficgen.bpf.c over a template frame
@@ -18,7 +19,7 @@
  *
  *   trafficgen --dev tx0 --dst-mac 02:58:47:00:00:02 \
  *              --src 10.99.0.1 --dst 10.99.0.2 [--sources 65536] \
- *              [--duration 2] [--runs 3]
+ *              [--duration 2] [--runs 3] [--rate PPS]
  *
  * Prints "pps=MEDIAN runs=R1,R2,... offered=MEDIAN lost=FRACTION" on
  * stdout: delivered frames per second, each run's, frames handed to the
@@ -61,6 +62,7 @@ struct options {
 	unsigned int batch;
 	unsigned int runs;
 	double duration;
+	double rate;		/* frames per second to offer; 0: as fast as possible */
 	uint16_t sport, dport;
 };
 
@@ -83,7 +85,9 @@ static void usage(FILE *f)
 	      "  --size BYTES      frame length without FCS (default 64)\n"
 	      "  --duration SEC    length of one run (default 2)\n"
 	      "  --runs K          runs; the median is printed (default 3)\n"
-	      "  --batch N         live-frame batch size, 1..256 (default 64)\n", f);
+	      "  --batch N         live-frame batch size, 1..256 (default 64)\n"
+	      "  --rate PPS        offer PPS frames per second instead of all\n"
+	      "                    the CPU can send\n", f);
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -185,6 +189,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "duration", required_argument, NULL, 'T' },
 		{ "runs", required_argument, NULL, 'r' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "rate", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -209,6 +214,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'T': o->duration = strtod(optarg, NULL); break;
 		case 'r': o->runs = strtoul(optarg, NULL, 0); break;
 		case 'b': o->batch = strtoul(optarg, NULL, 0); break;
+		case 'R': o->rate = strtod(optarg, NULL); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -220,8 +226,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->size < 60 || o->size > 1500)
 		return die_usage("--size must be 60..1500");
 	if (o->batch < 1 || o->batch > 256 || o->runs < 1 || o->runs > 100 ||
-	    !(o->duration > 0 && o->duration <= 600))
-		return die_usage("--batch 1..256, --runs 1..100, --duration (0, 600]");
+	    !(o->duration > 0 && o->duration <= 600) || !(o->rate >= 0 && o->rate <= 1e9))
+		return die_usage("--batch 1..256, --runs 1..100, --duration (0, 600], --rate 0..1e9");
 	return 0;
 }
 
@@ -248,6 +254,15 @@ static double now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static void sleep_until(double t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t };
+
+	ts.tv_nsec = (long)((t - ts.tv_sec) * 1e9);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR && !stop)
+		;
+}
+
 struct run_result {
 	double delivered_pps;	/* frames the peer took, per second */
 	double offered_pps;	/* frames handed to the device, per second */
@@ -271,12 +286,16 @@ static int run_once(int prog_fd, int ifindex, const struct frame *f,
 		.batch_size = o->batch,
 	);
 	/* Start small and grow each call towards ~50 ms, so the stop time
-	 * is met closely whatever the rate. */
+	 * is met closely whatever the rate.  A paced run sends 10 ms worth
+	 * per call instead (each call sets up a page pool, so much smaller
+	 * calls cannot keep up), and sleeps until the schedule catches up. */
 	unsigned long long sent = 0, repeat = 16384;
 	uint64_t ok0 = 0, err0 = 0, ok1 = 0, err1 = 0;
 	bool counted = xmit_counters(o->dev, &ok0, &err0) == 0;
 	double t0 = now_s(), t, last = t0;
 
+	if (o->rate > 0)
+		repeat = o->rate / 100 > 64 ? (unsigned long long)(o->rate / 100) : 64;
 	while (!stop) {
 		opts.repeat = repeat;
 		if (bpf_prog_test_run_opts(prog_fd, &opts)) {
@@ -289,6 +308,10 @@ static int run_once(int prog_fd, int ifindex, const struct frame *f,
 		t = now_s();
 		if (t - t0 >= o->duration)
 			break;
+		if (o->rate > 0) {
+			sleep_until(t0 + sent / o->rate);
+			continue;
+		}
 		if (t - last < 0.025 && repeat < (1ULL << 24))
 			repeat *= 2;
 		last = t;
