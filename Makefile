@@ -6,6 +6,8 @@
 #   make vmtest      only the VM tests: the dispatcher under Debian's kernels
 #                    (KERNEL=6.12 TESTS=name for one kernel or test)
 #   make demo        the namespace demo
+#   make bench       the benchmark: a Markdown table on stdout, JSON in
+#                    bench/results.json (OUT=FILE); QUICK=1 for a short run
 #   make install     install under $(DESTDIR)$(PREFIX)
 #   make deps        install the Debian packages needed (done by the first make)
 
@@ -37,6 +39,10 @@ vmtest: all
 demo: all
 	bash scripts/demo.sh
 
+# OUT is made absolute: bench/ runs from its own folder.
+bench: all
+	@$(MAKE) --no-print-directory -C bench run QUICK="$(QUICK)" $(if $(OUT),OUT="$(abspath $(OUT))")
+
 -include config.mk
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -50,9 +56,9 @@ install: all
 	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	for d in $(SUBDIRS) tests; do $(MAKE) -C $$d clean || exit 1; done
+	for d in $(SUBDIRS) tests bench; do $(MAKE) -C $$d clean || exit 1; done
 
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check vmtest demo deps install clean distclean $(SUBDIRS)
+.PHONY: all check vmtest demo bench deps install clean distclean $(SUBDIRS)
