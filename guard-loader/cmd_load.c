@@ -72,7 +72,8 @@ static int check_iface(const char *ifname, int ifindex, const struct xg_state *s
 	if (!p.dispatcher) {
 		pr_error("%s already runs XDP program '%s' (id %u), attached without libxdp's "
 			 "dispatcher, so nothing can run beside it; nothing was changed. "
-			 "Unload it, or load it again with xdp-loader so that programs can share %s",
+			 "Unload it first, or (on a kernel that runs the dispatcher) load it "
+			 "again with xdp-loader so that programs can share %s",
 			 ifname, p.progs[0].name, p.progs[0].id, ifname);
 		return -EBUSY;
 	}

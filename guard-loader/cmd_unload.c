@@ -111,6 +111,14 @@ static int run_unload(void *opts)
 				pr_error("xdp-guard is not loaded on %s", ifname);
 				goto out;
 			}
+			/* Another pin path's guard is someone else's; without
+			 * state here there is no telling, and a guard whose
+			 * state is gone must still be removable. */
+			if (st && !targets[n].guard_ours) {
+				pr_error("the xdp-guard on %s uses other maps than those at %s "
+					 "(it was loaded with another --pin-path)", ifname, pin);
+				goto out;
+			}
 		}
 	}
 

@@ -13,13 +13,45 @@ struct prefix_set {
 	size_t count;
 };
 
+/* The reason, and for host bits the network address the user may mean. */
+static void report_bad_prefix(const char *text, const char *why, const char *file,
+			      unsigned int line)
+{
+	char hint[XG_PREFIX_STRLEN + 32] = "";
+	char where[4096] = "";
+	struct xg_prefix p;
+
+	if (why == xg_why_host_bits) {
+		/* Parse it as the host address it also is, then cut it. */
+		char addr[XG_PREFIX_STRLEN];
+		const char *slash = strchr(text, '/');
+		size_t len = slash ? (size_t)(slash - text) : 0;
+
+		if (slash && len < sizeof(addr)) {
+			memcpy(addr, text, len);
+			addr[len] = '\0';
+			if (xg_prefix_parse(addr, &p, NULL) == 0) {
+				char buf[XG_PREFIX_STRLEN];
+
+				p.len = atoi(slash + 1);
+				xg_prefix_clear_host_bits(&p);
+				snprintf(hint, sizeof(hint), " (did you mean %s?)",
+					 xg_prefix_format(&p, buf, sizeof(buf)));
+			}
+		}
+	}
+	if (file)
+		snprintf(where, sizeof(where), "%s:%u: ", file, line);
+	pr_error("%s'%s': %s%s", where, text, why, hint);
+}
+
 static int gather_args(const struct arg_list *args, struct prefix_set *set)
 {
 	for (size_t i = 0; i < args->count; i++) {
 		const char *why;
 
 		if (xg_prefix_parse(args->items[i], &set->items[set->count], &why)) {
-			pr_error("'%s': %s", args->items[i], why);
+			report_bad_prefix(args->items[i], why, NULL, 0);
 			return -1;
 		}
 		set->count++;
@@ -47,7 +79,7 @@ static int gather_file(const char *file, struct prefix_set *set)
 		const char *name = is_stdin ? "<stdin>" : file;
 
 		if (err.value[0])
-			pr_error("%s:%u: '%s': %s", name, err.line, err.value, err.why);
+			report_bad_prefix(err.value, err.why, name, err.line);
 		else
 			pr_error("%s:%u: %s", name, err.line, err.why ? err.why : strerror(-ret));
 		return -1;
@@ -152,11 +184,17 @@ static int lockout_check(struct xg_state *st, const struct prefix_set *set)
 				 p->family == AF_INET ? "IPv4" : "IPv6");
 			ret = -1;
 		} else if (have_me && xg_prefix_covers(p, &me) && !on_list(allow, nallow, &me)) {
-			pr_error("%s covers %s, the address of this SSH session: blocking it would "
-				 "lock you out. Allowlist your address first (xdp-guard allow %s), "
-				 "or add --force", xg_prefix_format(p, buf, sizeof(buf)),
-				 xg_prefix_format(&me, mebuf, sizeof(mebuf)),
-				 xg_prefix_format(&me, mebuf, sizeof(mebuf)));
+			char what[2 * XG_PREFIX_STRLEN + 16];
+
+			xg_prefix_format(&me, mebuf, sizeof(mebuf));
+			if (xg_prefix_cmp(p, &me))
+				snprintf(what, sizeof(what), "%s covers %s,",
+					 xg_prefix_format(p, buf, sizeof(buf)), mebuf);
+			else
+				snprintf(what, sizeof(what), "%s is", mebuf);
+			pr_error("%s the address of this SSH session: blocking it would lock you "
+				 "out. Allowlist your address first (xdp-guard allow %s), or add --force",
+				 what, mebuf);
 			ret = -1;
 		}
 	}

@@ -288,10 +288,16 @@ const struct command *command_find(const char *name)
 	if (matches == 0) {
 		pr_error("unknown command '%s'", name);
 	} else {
+		int shown = 0;
+
 		fprintf(stderr, "Error: ambiguous command '%s': it could be", name);
-		for (size_t i = 0; commands[i]; i++)
-			if (!strncmp(commands[i]->name, name, len))
-				fprintf(stderr, " %s", commands[i]->name);
+		for (size_t i = 0; commands[i]; i++) {
+			if (strncmp(commands[i]->name, name, len))
+				continue;
+			shown++;
+			fprintf(stderr, "%s %s", shown == 1 ? "" : shown == matches ? " or" : ",",
+				commands[i]->name);
+		}
 		fputc('\n', stderr);
 	}
 	fprintf(stderr, "Try 'xdp-guard help'.\n");

@@ -39,21 +39,30 @@ static int parse_len(const char *s, int max, const char **why)
 	return val;
 }
 
+const char xg_why_host_bits[] = "host bits set below the prefix length";
+
+/* Mask of the prefix bits in byte i of an address. */
+static uint8_t byte_mask(const struct xg_prefix *p, int i)
+{
+	int keep = p->len - i * 8;
+
+	if (keep >= 8)
+		return 0xFF;
+	return keep <= 0 ? 0 : (uint8_t)(0xFF << (8 - keep));
+}
+
 static bool host_bits_clear(const struct xg_prefix *p)
 {
-	int bytes = xg_family_addr_len(p->family);
-
-	for (int i = 0; i < bytes; i++) {
-		int keep = p->len - i * 8;	/* prefix bits in this byte */
-		uint8_t mask;
-
-		if (keep >= 8)
-			continue;
-		mask = keep <= 0 ? 0 : (uint8_t)(0xFF << (8 - keep));
-		if (p->addr[i] & ~mask)
+	for (int i = 0; i < xg_family_addr_len(p->family); i++)
+		if (p->addr[i] & ~byte_mask(p, i))
 			return false;
-	}
 	return true;
+}
+
+void xg_prefix_clear_host_bits(struct xg_prefix *p)
+{
+	for (int i = 0; i < xg_family_addr_len(p->family); i++)
+		p->addr[i] &= byte_mask(p, i);
 }
 
 int xg_prefix_parse(const char *text, struct xg_prefix *out, const char **why)
@@ -85,7 +94,13 @@ int xg_prefix_parse(const char *text, struct xg_prefix *out, const char **why)
 
 	p.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	if (inet_pton(p.family, addr, p.addr) != 1) {
-		*why = p.family == AF_INET ? "not an IPv4 address" : "not an IPv6 address";
+		/* Only call it a bad IPv4 address if it looks like one. */
+		if (p.family == AF_INET6)
+			*why = "not an IPv6 address";
+		else if (strspn(addr, "0123456789.") == addr_len && strchr(addr, '.'))
+			*why = "not an IPv4 address";
+		else
+			*why = "not an IP address";
 		return -EINVAL;
 	}
 	if (slash) {
@@ -97,7 +112,7 @@ int xg_prefix_parse(const char *text, struct xg_prefix *out, const char **why)
 	}
 	p.len = len;
 	if (!host_bits_clear(&p)) {
-		*why = "host bits set below the prefix length";
+		*why = xg_why_host_bits;
 		return -EINVAL;
 	}
 	*out = p;

@@ -92,8 +92,13 @@ static int check_bpffs_for(const char *pin_path)
 	free(parent);
 report:
 	if (ret == -ENOTSUP)
-		pr_warn("%s is not on a BPF filesystem (bpffs); mount one with: mount -t bpf bpf /sys/fs/bpf\n",
+		pr_warn("%s is not on a BPF filesystem (bpffs); mount one there or above it "
+			"(mount -t bpf bpf /sys/fs/bpf)\n", pin_path);
+	else if (ret && ret != -ENOENT && strchr(strrchr(pin_path, '/') ?: pin_path, '.'))
+		pr_warn("cannot use %s as a pin path: names on bpffs cannot contain '.'\n",
 			pin_path);
+	else if (ret && ret != -ENOENT)
+		pr_warn("cannot use %s as a pin path: %s\n", pin_path, strerror(-ret));
 	return ret;
 }
 

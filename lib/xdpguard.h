@@ -51,6 +51,11 @@ struct xg_prefix {
  * more likely a typo than a wish to block 10.0.0.0/24.
  */
 int xg_prefix_parse(const char *text, struct xg_prefix *out, const char **why);
+/* What xg_prefix_parse() sets *why to for host bits, so that a caller can
+ * offer the network address instead. */
+extern const char xg_why_host_bits[];
+/* Clear the host bits below p->len: "10.1.2.3/24" becomes "10.1.2.0/24". */
+void xg_prefix_clear_host_bits(struct xg_prefix *p);
 /* Always "ADDR/LEN"; returns buf. */
 char *xg_prefix_format(const struct xg_prefix *p, char *buf, size_t size);
 /* Full-length prefix: a single address. */
