@@ -290,7 +290,9 @@ run_kernel() {
 	grep -E '(BUG|WARNING):|Oops|Call Trace' "$log" | sed "s/^/[$LABEL] kernel: /" || true
 	if [ -z "$status" ]; then
 		if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-			echo "[$LABEL] ERROR: no result after ${TIMEOUT}s (XG_VM_TIMEOUT); qemu killed"
+			echo "[$LABEL] ERROR: no result after ${TIMEOUT}s (XG_VM_TIMEOUT), qemu killed; console tail:"
+		elif [ "$rc" -gt 128 ]; then
+			echo "[$LABEL] ERROR: qemu was killed by SIG$(kill -l $((rc - 128))) before the guest reported; console tail:"
 		else
 			echo "[$LABEL] ERROR: the guest ended without a result (qemu status $rc); console tail:"
 		fi
