@@ -149,7 +149,10 @@ add_module() {
 		echo "vmtest: module $name is neither a module nor built in" >&2
 		return 1
 	}
-	decompress "${MODFILE[$name]}" >"$out/modules/$name.ko"
+	decompress "${MODFILE[$name]}" >"$out/modules/$name.ko" || {
+		echo "vmtest: cannot decompress ${MODFILE[$name]##*/}" >&2
+		return 1
+	}
 	deps=$(tr '\0' '\n' <"$out/modules/$name.ko" | sed -n 's/^depends=//p' | head -n 1)
 	for dep in ${deps//,/ }; do
 		add_module "$dep" "$out" || return 1
@@ -157,31 +160,35 @@ add_module() {
 	echo "$name" >>"$out/modules.order"
 }
 
-# Unpack the kernel and the modules the guest needs from $1 (a .deb) into
-# $2: vmlinuz, release, modules/*.ko, modules.order.
-unpack_kernel() {
-	local deb=$1 dest=$2 tmp moddir m
-	tmp=$(mktemp -d "$CACHE/kernels/.unpack.XXXXXX")
-	mkdir -p "$tmp/out/modules"
-	if ! dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot ./lib/modules; then
-		rm -rf "$tmp"
-		return 1
-	fi
+# Unpack from $1 (a .deb) into $2/out the kernel and the modules the guest
+# needs: vmlinuz, release, modules/*.ko, modules.order.  Runs where
+# `set -e` does not (under `if`), hence a `|| return` on every step.
+unpack_into() {
+	local deb=$1 tmp=$2 moddir m
+	mkdir -p "$tmp/out/modules" || return 1
+	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$tmp" ./boot ./lib/modules || return 1
 	moddir=$(echo "$tmp"/lib/modules/*)
-	cp "$tmp"/boot/vmlinuz-* "$tmp/out/vmlinuz"
-	echo "${moddir##*/}" >"$tmp/out/release"
-	index_modules "$moddir"
+	cp "$tmp"/boot/vmlinuz-* "$tmp/out/vmlinuz" || return 1
+	echo "${moddir##*/}" >"$tmp/out/release" || return 1
+	index_modules "$moddir" || return 1
 	for m in $WANT_MODULES; do
-		add_module "$m" "$tmp/out" || {
-			rm -rf "$tmp"
-			return 1
-		}
+		add_module "$m" "$tmp/out" || return 1
 	done
 	# Remember what it was unpacked for: changing WANT_MODULES re-unpacks.
 	echo "$WANT_MODULES" >"$tmp/out/.complete"
-	rm -rf "$dest"
-	mv "$tmp/out" "$dest"
+}
+
+# Unpack $1 into the cache as $2, replacing it only once all went well.
+unpack_kernel() {
+	local deb=$1 dest=$2 tmp rc=0
+	tmp=$(mktemp -d "$CACHE/kernels/.unpack.XXXXXX") || return 1
+	if unpack_into "$deb" "$tmp"; then
+		rm -rf "$dest" && mv "$tmp/out" "$dest" || rc=1
+	else
+		rc=1
+	fi
 	rm -rf "$tmp"
+	return $rc
 }
 
 # Make sure the kernel behind meta package $2 is in the cache.  Sets KPKG
