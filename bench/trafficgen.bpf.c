@@ -18,9 +18,14 @@
 
 const volatile struct tg_config cfg;
 
-/* Packet sequence number.  One generator thread runs this program, so a
- * plain increment is enough. */
+/* Packet sequence number, and frames sent (returned XDP_TX), which user
+ * space reads.  One generator thread runs this program, so plain
+ * increments are enough. */
 __u32 seq;
+__u64 sent;
+/* Pacing: the current slot, and frames sent in it. */
+__u64 cur_slot;
+__u32 slot_sent;
 
 static __always_inline __u32 fold(__u32 sum)
 {
@@ -56,6 +61,33 @@ static __always_inline __u32 scramble(__u32 x, __u32 bits)
 	return x;
 }
 
+/*
+ * Pacing.  The runs of one call follow each other as fast as the CPU goes;
+ * a run that comes when the current slot's frames are all out drops its
+ * copy instead of sending it, which turns the kernel's loop into a clock.
+ * Frames leave in groups of slot_frames at the start of each slot, as a
+ * NIC that coalesces interrupts hands them to the host: evenly spaced
+ * single frames would instead cost the receiver a wake-up each, which no
+ * NIC under load does.  Slots missed (the sender was busy flushing, or
+ * preempted) are lost, not made up, so no group exceeds slot_frames.
+ */
+static __always_inline int paced_out(void)
+{
+	__u64 slot;
+
+	if (!cfg.slot_ns)
+		return 1;
+	slot = bpf_ktime_get_ns() / cfg.slot_ns;
+	if (slot != cur_slot) {
+		cur_slot = slot;
+		slot_sent = 0;
+	}
+	if (slot_sent >= cfg.slot_frames)
+		return 0;
+	slot_sent++;
+	return 1;
+}
+
 SEC("xdp")
 int tg_tx(struct xdp_md *ctx)
 {
@@ -65,6 +97,9 @@ int tg_tx(struct xdp_md *ctx)
 	__u32 new_src;
 	__u8 *ip;
 
+	if (!paced_out())
+		return XDP_DROP;
+	sent++;
 	if (bits == 0 || bits > 32)
 		return XDP_TX;
 	ip = data + l3;

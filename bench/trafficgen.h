@@ -24,6 +24,12 @@ struct tg_config {
 	__u16 ip_csum;		/* the template's checksums, as they sit */
 	__u16 l4_csum;		/*   in the frame (network byte order)   */
 	__u32 tmpl_src;		/* the template's source, network byte order */
+	/* Pacing: with slot_ns > 0, time is cut into slots of slot_ns, and a
+	 * run sends its frame only while fewer than slot_frames went out in
+	 * the current slot; it drops its copy of the template otherwise. */
+	__u64 slot_ns;
+	__u32 slot_frames;
+	__u32 pad;
 };
 
 #endif
