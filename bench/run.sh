@@ -70,7 +70,8 @@ SERVER_WORK_US=100				# CPU per request of the server
 # receiver, so a full-rate flood saturates the server's CPU whatever the
 # filter.  A second flood at a fixed rate shows what each filter leaves
 # of the server when it can keep up: 1 Mpps of 64-byte frames is about
-# 0.7 Gbit/s on the wire.
+# 0.7 Gbit/s on the wire.  It arrives in groups of 64 frames, as from a
+# NIC that coalesces interrupts.
 PACED_PPS=1000000
 # A rate-limit rule for the rows that wait for issue 4: per source well
 # above the legitimate rate, and a budget for all sources together far
@@ -546,20 +547,21 @@ section_scale() {
 #     kernel thread (threaded NAPI) pinned there, at SCHED_FIFO 50 as
 #     threaded interrupt handlers run, so that like softirq work it comes
 #     before the application.  On veth the receive work would otherwise
-#     run on the sender's CPU, and a flood would cost the server nothing;
-#   - the other CPU is "the outside": wrk, and the generator sending at
-#     the full rate that CPU allows.  wrk needs little of it, because the
-#     server is the bottleneck.
+#     run on the sender's CPU, and a flood would cost the server nothing.
+#     wrk runs there too: it costs the same with and without a flood, so
+#     the ratio is the server CPU the flood takes;
+#   - the other CPU (ATTACK_CPU) is the attacker's alone.
 # The flood gets its own link because the generator, unlike a remote
 # attacker, can always outrun the receiver: on a shared veth ring the
 # client's packets would be lost at the full ring whatever the filter.
-# So the goodput here measures whether the filter keeps up with the flood
-# on the server's CPU, and how much of that CPU it leaves to the server.
 # Each scenario is measured under a flood at the generator's full rate
-# and under one at PACED_PPS.
+# and under one at PACED_PPS.  The bare XDP_DROP row is the floor: receive
+# work on veth across CPUs (handing each frame back to the sender's page
+# pool, cache lines moving between the CPUs) costs far more per frame
+# than any filter, so what the floor loses is the harness's share.
 
 wrk_rate() {
-	ip netns exec "$NS_CL" taskset -c "$ATTACK_CPU" \
+	ip netns exec "$NS_CL" taskset -c "$SERVER_CPU" \
 		wrk -t1 -c32 -d"${GP_SECS}s" "http://$SRV_IP:8080/" 2>/dev/null |
 		awk '/^Requests\/sec:/ { print $2 }'
 }
