@@ -696,7 +696,10 @@ section_goodput() {
 	local -A what=([none]="no filter" [drop]="bare XDP_DROP on the attacker's link (the floor)"
 		[nft]="nftables netdev ingress drop"
 		[guard]="xdp-guard blocking the attacker" [guard-rl]="xdp-guard rate-limiting the attacker")
-	local -A flood=([full]="a full-rate flood" [paced]="a $(awk -v p="$PACED_PPS" 'BEGIN { print p / 1e6 }') Mpps flood")
+	# The paced flood gets what it asks only if the sender keeps up: the
+	# note says what it offered.
+	local -A flood=([full]="a full-rate flood"
+		[paced]="a flood paced at $(awk -v p="$PACED_PPS" 'BEGIN { print p / 1e6 }') Mpps")
 	local kind b=() a=() g=() c=() o=() p=()
 	for id in none drop nft guard guard-rl; do
 		if [ "$id" = guard-rl ] && [ -z "$HAVE_LIMIT" ]; then
