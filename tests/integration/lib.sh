@@ -10,8 +10,9 @@
 #   TDIR   the test's scratch directory
 #   XG     the xdp-guard binary under test
 #   HERE   this folder
-# and records what the test creates in NETNS and LINKS, which the teardown
-# in run.sh removes.
+# and records what the test creates in NETNS and LINKS, and the processes it
+# leaves running in the root namespace in PIDS, which the teardown in run.sh
+# removes.
 #
 # The network of one "wire" K (make_wire K):
 #

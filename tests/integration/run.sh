@@ -133,13 +133,18 @@ debug_shell() {
 # The EXIT trap of a test: undo everything the test made, in the order
 # that leaves nothing behind, whatever state the test stopped in.
 teardown() {
-	local rc=$1 ns dev pids
+	local rc=$1 ns dev pids pid
 	set +eE
 	trap - ERR
 
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne "$SKIP_RC" ] && [ "$DEBUG_SHELL" = 1 ]; then
 		debug_shell "$rc"
 	fi
+	# Processes the test started in the root namespace (a monitor, say),
+	# which the namespaces' end would not stop.
+	for pid in "${PIDS[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
 	# Servers and floods inside the namespaces.
 	for ns in "${NETNS[@]}"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
@@ -180,6 +185,7 @@ test_body() {
 	TDIR="$WORK/$TEST_NAME"
 	NETNS=()
 	LINKS=()
+	PIDS=()
 	declare -a IFACE=() CLI_NS=() SRV_NS=()
 	# The lockout check reads these; a developer running the tests over
 	# SSH must get the same results as CI.
