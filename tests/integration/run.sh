@@ -50,7 +50,8 @@ WATCHDOG_PID=""
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 # Traffic first: when everything fails, that is where it shows plainest.
-TEST_FILES=("$HERE"/tests-traffic.sh "$HERE"/tests-lists.sh "$HERE"/tests-input.sh)
+TEST_FILES=("$HERE"/tests-traffic.sh "$HERE"/tests-lists.sh "$HERE"/tests-input.sh
+	"$HERE"/tests-ratelimit.sh)
 for f in "${TEST_FILES[@]}"; do
 	# shellcheck disable=SC1090 # the test files are found at run time
 	source "$f"

@@ -1,0 +1,272 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=bash
+#
+# Rate limiting with real packets: per-source limits, SYN limits, auto-bans
+# and their events, and the limit and config commands.  Floods are bounded
+# (a count at a rate, or "until banned" with a deadline) and go only from a
+# client namespace to a server namespace (see lib.sh).  The machines that
+# run this are busy, so every check on traffic has wide margins: a limit of
+# 50 a second must let through far fewer than half of a flood, not exactly
+# 50 a second; and what must pass is sent within its burst, so that no
+# scheduling hiccup can make it go over.
+
+RL_PORT=9000		# the port the rules are for
+OPEN_PORT=9001		# a port no rule matches
+OTHER4=10.77.0.3	# a second source in the client namespace
+
+# ---- traffic ----------------------------------------------------------------
+
+# add_source K ADDR...: more source addresses for the client of wire K.
+add_source() {
+	local addr
+	for addr in "${@:2}"; do
+		if [[ $addr == *:* ]]; then
+			ip -n "${CLI_NS[$1]}" addr add "$addr/128" dev veth0 nodad
+		else
+			ip -n "${CLI_NS[$1]}" addr add "$addr/32" dev veth0
+		fi
+	done
+}
+
+# start_sink K PORT: rl_traffic.py's counting server on PORT (UDP and TCP)
+# in the server namespace of wire K, listening once this returns.
+start_sink() {
+	local k=$1 port=$2 _
+	[ -n "$PYTHON" ] || skip "python3 is not installed"
+	ip netns exec "${SRV_NS[$k]}" "$PYTHON" "$HERE/rl_traffic.py" sink "$port" \
+		</dev/null >"$TDIR/sink-$port.json" 2>>"$TDIR/sink.log" &
+	SINK_PID[port]=$!
+	# It listens on TCP after it bound UDP: both are ready then.
+	for _ in $(seq 50); do
+		if ip netns exec "${SRV_NS[$k]}" ss -Hltn "sport = :$port" | grep -q .; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "the sink on port $port did not start: $(cat "$TDIR/sink.log")"
+}
+
+# stop_sink PORT: stop the sink on PORT; its counts are then in
+# $TDIR/sink-PORT.json for `arrived`.
+stop_sink() {
+	local rc=0
+	# Let what is still queued on the veths reach the socket first.
+	sleep 0.2
+	kill -TERM "${SINK_PID[$1]}"
+	wait "${SINK_PID[$1]}" || rc=$?
+	[ "$rc" -eq 0 ] || fail "the sink on port $1 exited $rc: $(cat "$TDIR/sink.log")"
+	echo "sink on port $1 counted: $(cat "$TDIR/sink-$1.json")" >&2
+}
+
+# arrived PORT SRC: the datagrams from SRC that the sink on PORT counted.
+arrived() {
+	jq -r --arg s "$2" '.[$s] // 0' "$TDIR/sink-$1.json"
+}
+
+# The server's address in the family of SRC.
+server_for() {
+	if [[ $1 == *:* ]]; then echo "$SERVER6"; else echo "$SERVER4"; fi
+}
+
+# send_udp K SRC PORT COUNT [RATE]: COUNT datagrams from SRC (an address of
+# the client of wire K) to the server's PORT, RATE a second (default: as
+# fast as they go).  Prints how many were sent.
+send_udp() {
+	ip netns exec "${CLI_NS[$1]}" "$PYTHON" "$HERE/rl_traffic.py" udp "$2" \
+		"$(server_for "$2")" "$3" "$4" "${5:-0}"
+}
+
+# ping_flood K FAMILY: 100 echo requests 2 ms apart from the client of wire
+# K; prints how many were answered.
+ping_flood() {
+	local out
+	# ping exits 1 when nothing came back, which is a count too.
+	out=$(ip netns exec "${CLI_NS[$1]}" ping "-$2" -n -q -c 100 -i 0.002 -W 1 \
+		"$(server_addr "$2")") || true
+	echo "$out" >&2
+	sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out"
+}
+
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails
+# (returns 1) if it has not within SECONDS.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
+# autoban_of PREFIX: the blocklist holds PREFIX as an auto-ban.  Not through
+# xg: polled, it would fill the log.
+autoban_of() {
+	"$XG" list --pin-path "$PIN" --json |
+		jq -e --arg p "$1" '.blocklist[] | select(.prefix == $p and .origin == "autoban")' \
+			>/dev/null
+}
+
+not_autoban_of() {
+	! autoban_of "$1"
+}
+
+# flood_until_banned K SRC PREFIX: flood the rule's port from SRC, 500
+# datagrams a second, until PREFIX is auto-banned (8 s at most), then stop.
+flood_until_banned() {
+	local pid rc=0
+	send_udp "$1" "$2" "$RL_PORT" 4000 500 >/dev/null &
+	pid=$!
+	wait_for 8 autoban_of "$3" || rc=$?
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$rc" -eq 0 ] || fail "$2 flooded and was not banned within 8 s: $(xg list)"
+}
+
+# has_connection K PORT: the server of wire K has an established TCP
+# connection on PORT.
+has_connection() {
+	ip netns exec "${SRV_NS[$1]}" ss -Htn state established "sport = :$2" | grep -q .
+}
+
+# ---- the monitor ----------------------------------------------------------
+
+# start_monitor NAME ARGS...: xdp-guard monitor in the background, its output
+# in $TDIR/NAME.out and $TDIR/NAME.err; MON_PID is its PID.  Returns once it
+# handles SIGINT and SIGTERM, so that a signal cannot come too early.
+start_monitor() {
+	local name=$1
+	shift
+	echo "+ xdp-guard monitor --pin-path $PIN $* &" >&2
+	"$XG" monitor --pin-path "$PIN" "$@" >"$TDIR/$name.out" 2>"$TDIR/$name.err" &
+	MON_PID=$!
+	PIDS+=("$MON_PID")
+	wait_for 5 catches_stop_signals "$MON_PID" ||
+		fail "the monitor did not start: $(cat "$TDIR/$name.err")"
+}
+
+# catches_stop_signals PID: PID has handlers for SIGINT (bit 1 of SigCgt)
+# and SIGTERM (bit 14).
+catches_stop_signals() {
+	local mask
+	mask=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$mask" ] && (((0x$mask & 0x4002) == 0x4002))
+}
+
+# stop_monitor NAME SIGNAL: stop the monitor with SIGNAL; it must exit 0
+# and end by saying how many events it showed and lost.
+stop_monitor() {
+	local rc=0
+	echo "+ kill -$2 monitor" >&2
+	kill "-$2" "$MON_PID"
+	wait "$MON_PID" || rc=$?
+	# Gone and reaped: the teardown must not signal a reused PID.
+	PIDS=("${PIDS[@]/$MON_PID/}")
+	sed "s/^/$1 out: /" "$TDIR/$1.out" >&2
+	sed "s/^/$1 err: /" "$TDIR/$1.err" >&2
+	equal "monitor's exit status after SIG$2" 0 "$rc"
+	must_say "^[0-9]+ events shown, [0-9]+ lost while monitoring$" "$(tail -n 1 "$TDIR/$1.err")"
+}
+
+# json_events NAME FILTER: how many events in the JSON lines of monitor
+# NAME pass FILTER (a jq condition); fails if a line is not JSON.
+json_events() {
+	jq -s "map(select($2)) | length" "$TDIR/$1.out"
+}
+
+# ---- traffic tests ----------------------------------------------------------
+
+test_ratelimit_udp_per_source() {
+	local rate0 rate1 rate2 flood_pid flood_sent legit_sent open_sent got
+	load_guard
+	add_source 0 "$OTHER4"
+	start_sink 0 "$RL_PORT"
+	start_sink 0 "$OPEN_PORT"
+	# A first exchange, so that neither source waits for ARP during a flood.
+	expect_pass 0 4
+	xg limit "$RL_PORT/udp" --pps 50 --burst 10
+	rate0=$(counter rate)
+
+	# A flood of about 0.8 s from one source and, during it, a second
+	# source sending 10 datagrams, as many as its burst: the flood must not
+	# cost the second source anything.
+	send_udp 0 "$CLIENT4" "$RL_PORT" 2000 2500 >"$TDIR/flood.sent" &
+	flood_pid=$!
+	sleep 0.1
+	legit_sent=$(send_udp 0 "$OTHER4" "$RL_PORT" 10 20)
+	wait "$flood_pid"
+	flood_sent=$(cat "$TDIR/flood.sent")
+	rate1=$(counter rate)
+	# A port without a rule is not limited, for the same source.
+	open_sent=$(send_udp 0 "$CLIENT4" "$OPEN_PORT" 500 2500)
+	rate2=$(counter rate)
+	stop_sink "$RL_PORT"
+	stop_sink "$OPEN_PORT"
+
+	((flood_sent > 1000)) || fail "the flood sent only $flood_sent datagrams"
+	got=$(arrived "$RL_PORT" "$CLIENT4")
+	echo "flood: $got of $flood_sent arrived; rate drops $((rate1 - rate0))" >&2
+	# 50/s with a burst of 10 lets about 50 of 2000 through; a quarter is
+	# a margin no busy machine should need.
+	((got > 0)) || fail "a limit is not a block: none of the flood arrived"
+	((got * 4 < flood_sent)) || fail "$got of $flood_sent flood datagrams passed a 50/s limit"
+	((rate1 - rate0 >= flood_sent / 2)) ||
+		fail "the rate counter grew by $((rate1 - rate0)) for a flood of $flood_sent"
+	equal "datagrams of the client within its limit" "$legit_sent" "$(arrived "$RL_PORT" "$OTHER4")"
+	equal "datagrams to the port without a rule" "$open_sent" "$(arrived "$OPEN_PORT" "$CLIENT4")"
+	equal "rate drops on the port without a rule" "$rate1" "$rate2"
+	(($(status_json .tracked_sources) >= 2)) || fail "fewer than 2 tracked sources"
+}
+
+test_ratelimit_icmp_ping_flood() {
+	local fam got rate0 rate1
+	load_guard
+	expect_pass 0 4
+	expect_pass 0 6
+	xg limit icmp --pps 10
+	# One rule for both: ICMPv6 echo requests are held to the icmp rule.
+	for fam in 4 6; do
+		rate0=$(counter rate)
+		got=$(ping_flood 0 "$fam")
+		rate1=$(counter rate)
+		echo "IPv$fam: $got of 100 answered; rate drops $((rate1 - rate0))" >&2
+		# 10/s, a burst of 2, about 0.2 to 2 s of flood: 4 to 25 answers.
+		((got > 0 && got < 50)) || fail "IPv$fam ping flood: $got of 100 answered at 10/s"
+		((rate1 - rate0 >= 50)) || fail "IPv$fam: the rate counter grew by $((rate1 - rate0))"
+		# Limited, not blocked: at a calm pace pings are answered.
+		expect_pass 0 "$fam"
+	done
+}
+
+test_ratelimit_syn() {
+	local echo_pid rc=0 out n syn0 syn1
+	load_guard
+	add_source 0 "$OTHER4"
+	start_sink 0 "$RL_PORT"
+	xg limit "$RL_PORT/tcp" --syn-pps 5
+	# A connection made before the flood, by the source that will flood,
+	# exchanging a line every 50 ms for 2.5 s.
+	ip netns exec "${CLI_NS[0]}" "$PYTHON" "$HERE/rl_traffic.py" echo "$CLIENT4" "$SERVER4" \
+		"$RL_PORT" 2.5 0.05 >"$TDIR/echo.out" 2>&1 &
+	echo_pid=$!
+	wait_for 5 has_connection 0 "$RL_PORT" ||
+		fail "the long connection did not open: $(cat "$TDIR/echo.out")"
+
+	syn0=$(counter syn_rate)
+	out=$(ip netns exec "${CLI_NS[0]}" "$PYTHON" "$HERE/rl_traffic.py" syn "$CLIENT4" "$SERVER4" \
+		"$RL_PORT" 100 0.5)
+	syn1=$(counter syn_rate)
+	echo "$out; syn_rate drops $((syn1 - syn0))" >&2
+	n=$(awk '{print $2}' <<<"$out")
+	# 5 SYNs a second with a burst of 1: about 3 of 100 attempts at once.
+	((n < 50)) || fail "$out at 5 SYNs/s"
+	((syn1 - syn0 >= 50)) || fail "the syn_rate counter grew by $((syn1 - syn0))"
+	# Another source connects as usual.
+	out=$(ip netns exec "${CLI_NS[0]}" "$PYTHON" "$HERE/rl_traffic.py" syn "$OTHER4" "$SERVER4" \
+		"$RL_PORT" 1 2)
+	equal "connection from the other source" "established 1 of 1" "$out"
+	# The flooding source's established connection never missed a line.
+	wait "$echo_pid" || rc=$?
+	cat "$TDIR/echo.out" >&2
+	equal "exit status of the established connection" 0 "$rc"
+	must_say "^echoed ([0-9]+) of \1$" "$(cat "$TDIR/echo.out")"
+}
