@@ -114,7 +114,10 @@ not_autoban_of() {
 # datagrams a second, until PREFIX is auto-banned (8 s at most), then stop.
 flood_until_banned() {
 	local pid rc=0
-	send_udp "$1" "$2" "$RL_PORT" 4000 500 >/dev/null &
+	# Not through send_udp: $! must be the sender itself, not a subshell
+	# that a kill would leave it running without.
+	ip netns exec "${CLI_NS[$1]}" "$PYTHON" "$HERE/rl_traffic.py" udp "$2" \
+		"$(server_for "$2")" "$RL_PORT" 4000 500 >/dev/null &
 	pid=$!
 	wait_for 8 autoban_of "$3" || rc=$?
 	kill "$pid" 2>/dev/null || true
@@ -269,4 +272,127 @@ test_ratelimit_syn() {
 	cat "$TDIR/echo.out" >&2
 	equal "exit status of the established connection" 0 "$rc"
 	must_say "^echoed ([0-9]+) of \1$" "$(cat "$TDIR/echo.out")"
+}
+
+# ---- auto-ban -----------------------------------------------------------------
+
+test_autoban_unblock() {
+	local ban0 ban1 text left
+	load_guard
+	start_sink 0 "$RL_PORT"
+	expect_pass 0 4
+	xg limit "$RL_PORT/udp" --pps 20 --ban-after 1 --ban-for 10m
+	# In text mode this time; the JSON mode has the expiry test.
+	start_monitor mon
+	flood_until_banned 0 "$CLIENT4" "$CLIENT4/32"
+
+	equal "the auto-ban in list --json" \
+		"{\"prefix\":\"$CLIENT4/32\",\"origin\":\"autoban\",\"rule\":\"$RL_PORT/udp\"}" \
+		"$(list_json '.blocklist[] | del(.expires_in_s)' | jq -c .)"
+	left=$(list_json '.blocklist[0].expires_in_s')
+	((left >= 590 && left <= 600)) || fail "the 10m ban expires in $left s"
+	must_say "^  $CLIENT4/32 +[0-9hms]+ +autoban by $RL_PORT/udp$" "$(xg list)"
+	equal "bans in status" 1 "$(status_json .bans)"
+	text=$(xg status)
+	must_say "blocklist +1 \(1 auto-bans\)" "$text"
+
+	# Banned is blocked: its packets go as ban now, whatever rule they
+	# match (ICMP has none) and however slowly they come.
+	ban0=$(counter ban)
+	expect_drop 0 4
+	send_udp 0 "$CLIENT4" "$RL_PORT" 5 10 >/dev/null
+	ban1=$(counter ban)
+	((ban1 - ban0 >= 7)) || fail "2 pings and 5 datagrams of a banned source: ban grew by $((ban1 - ban0))"
+	# The same host's IPv6 /64 is another source, and was not banned.
+	expect_pass 0 6
+
+	# unblock lifts the ban early.
+	xg unblock "$CLIENT4"
+	equal "bans in status after unblock" 0 "$(status_json .bans)"
+	equal "blocklist after unblock" 0 "$(list_json '.blocklist | length')"
+	expect_pass 0 4
+	# Its UDP passes again: what the sink counts from now on is all of it.
+	stop_sink "$RL_PORT"
+	start_sink 0 "$RL_PORT"
+	send_udp 0 "$CLIENT4" "$RL_PORT" 5 10 >/dev/null
+	stop_sink "$RL_PORT"
+	equal "datagrams after unblock" 5 "$(arrived "$RL_PORT" "$CLIENT4")"
+
+	# The monitor saw the ban and the unban, and SIGTERM ends it cleanly.
+	wait_for 5 grep -q " unban " "$TDIR/mon.out" || fail "the monitor reported no unban"
+	stop_monitor mon TERM
+	must_say "^Following events at $PIN; Ctrl-C to stop$" "$(head -n 1 "$TDIR/mon.err")"
+	text=$(cat "$TDIR/mon.out")
+	must_say "Z ban +$CLIENT4/32 +rule $RL_PORT/udp +reason ban for 10m$" "$text"
+	must_say "Z unban +$CLIENT4/32 +rule $RL_PORT/udp +reason ban \(removed\)$" "$text"
+}
+
+# An IPv6 source this time: banned as its /64.  The ban runs out by itself,
+# and a JSON monitor follows it.
+test_autoban_expires() {
+	local prefix=2001:db8:77::/64 left
+	load_guard
+	expect_pass 0 6
+	xg limit "$RL_PORT/udp" --pps 20 --ban-after 1 --ban-for 3s
+	start_monitor mon --json
+	flood_until_banned 0 "$CLIENT6" "$prefix"
+	left=$(list_json '.blocklist[0].expires_in_s')
+	((left <= 3)) || fail "a 3 s ban expires in $left s"
+	expect_drop 0 6
+	expect_pass 0 4
+	# Gone from the list and from the program's view within a few seconds.
+	wait_for 8 not_autoban_of "$prefix" || fail "the 3 s ban is still there: $(xg list)"
+	equal "bans in status after expiry" 0 "$(status_json .bans)"
+	expect_pass 0 6
+	wait_for 5 grep -q '"event": *"unban"' "$TDIR/mon.out" || fail "the monitor reported no unban"
+	stop_monitor mon INT
+
+	# Every line is a JSON object, and these events are among them.
+	equal "JSON lines from the monitor" "$(wc -l <"$TDIR/mon.out")" \
+		"$(jq -c . "$TDIR/mon.out" | wc -l)"
+	equal "drop events of the flood" 1 "$(json_events mon \
+		".event == \"drop\" and .source == \"$prefix\" and .rule == \"$RL_PORT/udp\" and .reason == \"rate\"")"
+	equal "ban events" 1 "$(json_events mon \
+		".event == \"ban\" and .source == \"$prefix\" and .rule == \"$RL_PORT/udp\" and .reason == \"ban\" and .ban_s == 3")"
+	equal "unban events" 1 "$(json_events mon \
+		".event == \"unban\" and .source == \"$prefix\" and .rule == \"$RL_PORT/udp\" and .expired == true")"
+	must_say "^[0-9]+ events shown, 0 lost while monitoring$" "$(cat "$TDIR/mon.err")"
+
+	# A JSON monitor with nothing to show ends as cleanly on SIGTERM.
+	start_monitor quiet --json
+	stop_monitor quiet TERM
+	must_say "^0 events shown, 0 lost while monitoring$" "$(cat "$TDIR/quiet.err")"
+	equal "output of a monitor with nothing to show" "" "$(cat "$TDIR/quiet.out")"
+}
+
+test_allowlisted_never_limited() {
+	local pid_a sent_a sent_b rate0 ban0 allow0
+	load_guard
+	add_source 0 "$OTHER4"
+	start_sink 0 "$RL_PORT"
+	expect_pass 0 4
+	xg allow "$CLIENT4"
+	xg limit "$RL_PORT/udp" --pps 20 --ban-after 1 --ban-for 10m
+	rate0=$(counter rate)
+	ban0=$(counter ban)
+	allow0=$(counter allow)
+	# Both sources flood at 500/s for 3 s: the allowlisted one is neither
+	# limited nor banned; the other is both, which shows the rule was live.
+	send_udp 0 "$CLIENT4" "$RL_PORT" 1500 500 >"$TDIR/a.sent" &
+	pid_a=$!
+	sent_b=$(send_udp 0 "$OTHER4" "$RL_PORT" 1500 500)
+	wait "$pid_a"
+	sent_a=$(cat "$TDIR/a.sent")
+	stop_sink "$RL_PORT"
+
+	equal "datagrams from the allowlisted source" "$sent_a" "$(arrived "$RL_PORT" "$CLIENT4")"
+	(($(counter allow) - allow0 >= sent_a)) || fail "the allow counter grew by less than $sent_a"
+	not_autoban_of "$CLIENT4/32" || fail "the allowlisted source was banned: $(xg list)"
+	(($(arrived "$RL_PORT" "$OTHER4") * 2 < sent_b)) ||
+		fail "the other source got $(arrived "$RL_PORT" "$OTHER4") of $sent_b through"
+	# Dropped as rate until the ban, as ban after it.
+	(($(counter rate) + $(counter ban) - rate0 - ban0 >= sent_b / 2)) ||
+		fail "the rate and ban counters barely grew"
+	autoban_of "$OTHER4/32" || fail "the other source, over its limit for 3 s, was not banned"
+	expect_pass 0 4
 }
