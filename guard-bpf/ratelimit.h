@@ -5,6 +5,8 @@
  *
  * Per packet that has a rule (destination port and protocol, then the
  * protocol alone, then "any"):
+ *   0. a budget spent beyond what even an established source may use drops
+ *      the packet at once, before the source is looked up;
  *   1. a known source is held to its own meters (pps, bytes/s, SYN/s);
  *      while it keeps going over, it is banned after ban_after;
  *   2. the rule's budget holds all sources together; sources seen for
@@ -227,21 +229,30 @@ static __always_inline int budget_over(struct guard_config *cfg, struct guard_ru
 /*
  * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
  */
-static __always_inline int rate_limit(struct packet *pkt)
+/*
+ * A budget so far over that even an established source would be refused:
+ * the packet can be dropped before its source is looked up, which is most
+ * of the cost of a random-source flood.  A plain read; the CAS comes later
+ * for packets that may pass.
+ */
+static __always_inline int budget_spent(__u64 tat, const struct guard_meter *m, __u64 now)
+{
+	return tat > now && tat - now > m->tolerance_ns;
+}
+
+static __always_inline int rate_limit(struct packet *pkt, struct guard_config *cfg)
 {
 	struct guard_source_key skey;
 	struct guard_rule_key rkey;
 	struct guard_rule_state *rs;
-	struct guard_config *cfg;
 	struct guard_source *src;
 	struct guard_rule *rule;
 	__u64 now, pkt_tat, bytes_tat, syn_tat;
-	__u32 zero = 0, slot;
+	__u32 slot;
 	__u8 prefix_len;
 	int is_syn, established;
 
-	cfg = bpf_map_lookup_elem(&xg_config, &zero);
-	if (!cfg || !cfg->rule_count)
+	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
 	rule = find_rule(pkt, &rkey);
 	if (!rule)
@@ -249,6 +260,13 @@ static __always_inline int rate_limit(struct packet *pkt)
 
 	now = bpf_ktime_get_ns();
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
+	slot = rule->slot;
+	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
+	if (rs && (((rule->flags & GUARD_RULE_BUDGET) &&
+		     budget_spent(rs->budget_tat, &rule->budget, now)) ||
+		    (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
+		     budget_spent(rs->budget_syn_tat, &rule->budget_syn, now))))
+		return budget_over(cfg, rs, &rkey, now);
 	source_key(pkt, cfg, &rkey, &skey, &prefix_len);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
@@ -282,8 +300,6 @@ static __always_inline int rate_limit(struct packet *pkt)
 	}
 
 	/* 2. The budget for the rule as a whole. */
-	slot = rule->slot;
-	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
 	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
 		__u64 age_needed = cfg->established_ns ?: GUARD_ESTABLISHED_NS_DEFAULT;
 

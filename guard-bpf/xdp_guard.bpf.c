@@ -175,16 +175,20 @@ static __always_inline struct guard_entry *lpm_live(void *map, void *key, __u32 
 	return NULL;
 }
 
-static __always_inline int allowed(struct packet *pkt)
+static __always_inline int allowed(struct packet *pkt, __u32 skip)
 {
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 
+		if (skip & GUARD_SKIP_ALLOW_V4)
+			return 0;
 		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
 		return lpm_live(&xg_allow_v4, &key, &key.prefixlen) != NULL;
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = 128 };
 
+		if (skip & GUARD_SKIP_ALLOW_V6)
+			return 0;
 		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
 		return lpm_live(&xg_allow_v6, &key, &key.prefixlen) != NULL;
 	}
@@ -199,24 +203,32 @@ static __always_inline __u32 block_reason(const struct guard_entry *e)
 /* The exact-match hash first: most blocklist entries are single hosts, and
  * a hit there costs one hash lookup whatever the list size.  Returns the
  * drop reason, or 0 if the source is not blocked. */
-static __always_inline __u32 blocked(struct packet *pkt)
+static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 {
-	struct guard_entry *e;
+	struct guard_entry *e = NULL;
 
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 
-		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
-		if (entry_live(e))
-			return block_reason(e);
+		if (!(skip & GUARD_SKIP_BLOCK_V4)) {
+			e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
+			if (entry_live(e))
+				return block_reason(e);
+		}
+		if (skip & GUARD_SKIP_BLKNET_V4)
+			return 0;
 		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
 		e = lpm_live(&xg_blknet_v4, &key, &key.prefixlen);
 	} else {
 		struct guard_lpm_v6 key = { .prefixlen = 128 };
 
-		e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
-		if (entry_live(e))
-			return block_reason(e);
+		if (!(skip & GUARD_SKIP_BLOCK_V6)) {
+			e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
+			if (entry_live(e))
+				return block_reason(e);
+		}
+		if (skip & GUARD_SKIP_BLKNET_V6)
+			return 0;
 		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
 		e = lpm_live(&xg_blknet_v6, &key, &key.prefixlen);
 	}
@@ -228,8 +240,12 @@ static __always_inline __u32 blocked(struct packet *pkt)
 SEC("xdp")
 int xdp_guard(struct xdp_md *ctx)
 {
+	struct guard_config *cfg;
 	struct packet pkt;
-	__u32 reason;
+	__u32 reason, zero = 0, skip;
+
+	cfg = bpf_map_lookup_elem(&xg_config, &zero);
+	skip = cfg ? cfg->skip_lists : 0;
 
 	switch (parse_l3(ctx, &pkt)) {
 	case PARSE_OK:
@@ -247,14 +263,14 @@ int xdp_guard(struct xdp_md *ctx)
 
 	/* The allowlist skips every other check, the transport header's
 	 * sanity included. */
-	if (allowed(&pkt))
+	if (allowed(&pkt, skip))
 		return verdict(&pkt, GUARD_REASON_ALLOW, XDP_PASS);
-	reason = blocked(&pkt);
+	reason = blocked(&pkt, skip);
 	if (reason)
 		return verdict(&pkt, reason, XDP_DROP);
 	if (parse_l4(&pkt) != PARSE_OK)
 		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
-	reason = rate_limit(&pkt);
+	reason = cfg ? rate_limit(&pkt, cfg) : GUARD_REASON_PASS;
 	if (reason != GUARD_REASON_PASS)
 		return verdict(&pkt, reason, XDP_DROP);
 	return verdict(&pkt, GUARD_REASON_PASS, XDP_PASS);

@@ -215,6 +215,9 @@ static int run_load(void *opts)
 
 	if (!st)
 		st = cli_open_state_quietly(pin, 0);
+	/* Fresh maps are empty: let the program skip them from the start. */
+	if (st)
+		xg_state_refresh(st);
 	for (size_t i = 0; i < n; i++)
 		report(o->ifaces.items[i], ifindexes[i], st);
 	ret = EXIT_OK;

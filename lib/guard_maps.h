@@ -214,7 +214,25 @@ struct guard_config {
 	__u64 event_window_ns;	/* one "first drop" event per source per window */
 	struct guard_meter events;	/* rate limit on all events; 0: 1000/s */
 	__u64 events_tat;
+	__u32 skip_lists;	/* GUARD_SKIP_*: maps known to be empty */
+	__u32 pad;
 };
+
+/*
+ * Maps the program need not look in, because user space knows them to be
+ * empty.  Only user space writes these bits, under the pin path's lock,
+ * after every change to a list or a rule; a map the rate limiter may ban
+ * into is never skipped while a rule with auto-ban exists.  All clear (a
+ * fresh config, as after a plain xdp-loader load) means look everywhere.
+ * The point: an empty allowlist or prefix list costs nothing per packet,
+ * and an empty host list's bucket array stays out of the cache.
+ */
+#define GUARD_SKIP_ALLOW_V4	(1U << 0)
+#define GUARD_SKIP_ALLOW_V6	(1U << 1)
+#define GUARD_SKIP_BLOCK_V4	(1U << 2)
+#define GUARD_SKIP_BLOCK_V6	(1U << 3)
+#define GUARD_SKIP_BLKNET_V4	(1U << 4)
+#define GUARD_SKIP_BLKNET_V6	(1U << 5)
 
 enum guard_event_type {
 	GUARD_EVENT_BAN = 1,		/* a source was auto-banned */

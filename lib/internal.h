@@ -58,6 +58,10 @@ struct xg_state {
 int xg_config_read(struct xg_state *st, struct guard_config *cfg);
 int xg_config_write(struct xg_state *st, const struct guard_config *cfg);
 
+/* Does any rule have auto-ban on?  Then the maps it bans into may fill at
+ * any time and must never be skipped. */
+bool xg_rules_may_ban(struct xg_state *st);
+
 static inline int xg_family_addr_len(int family)
 {
 	return family == AF_INET ? 4 : 16;

@@ -200,6 +200,20 @@ static int rule_walk(struct xg_state *st, struct slot_ctx *sc)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+bool xg_rules_may_ban(struct xg_state *st)
+{
+	int fd = st->map_fds[XG_MAP_RULES];
+	struct guard_rule_key key, *prev = NULL;
+	struct guard_rule rule;
+
+	while (bpf_map_get_next_key(fd, prev, &key) == 0) {
+		if (bpf_map_lookup_elem(fd, &key, &rule) == 0 && (rule.flags & GUARD_RULE_BAN))
+			return true;
+		prev = &key;
+	}
+	return false;
+}
+
 int xg_config_read(struct xg_state *st, struct guard_config *cfg)
 {
 	__u32 zero = 0;
@@ -228,7 +242,9 @@ static int update_rule_count(struct xg_state *st)
 	if (ret)
 		return ret;
 	cfg.rule_count = sc.count;
-	return xg_config_write(st, &cfg);
+	ret = xg_config_write(st, &cfg);
+	/* Auto-ban may have come or gone with the rule. */
+	return ret ? ret : xg_state_refresh(st);
 }
 
 int xg_limit_set(struct xg_state *st, const struct xg_limit *in)

@@ -220,6 +220,44 @@ static int delete_keys(const struct xg_state *st, enum xg_map_id map,
 	return 0;
 }
 
+static bool map_empty(const struct xg_state *st, enum xg_map_id map)
+{
+	uint8_t key[KEY_MAX];
+
+	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
+}
+
+int xg_state_refresh(struct xg_state *st)
+{
+	static const struct {
+		enum xg_map_id map;
+		__u32 bit;
+		bool ban_target;	/* the rate limiter's auto-ban writes here */
+	} lists[] = {
+		{ XG_MAP_ALLOW_V4, GUARD_SKIP_ALLOW_V4, false },
+		{ XG_MAP_ALLOW_V6, GUARD_SKIP_ALLOW_V6, false },
+		{ XG_MAP_BLOCK_V4, GUARD_SKIP_BLOCK_V4, true },
+		{ XG_MAP_BLOCK_V6, GUARD_SKIP_BLOCK_V6, true },
+		{ XG_MAP_BLKNET_V4, GUARD_SKIP_BLKNET_V4, false },
+		{ XG_MAP_BLKNET_V6, GUARD_SKIP_BLKNET_V6, true },
+	};
+	bool bans = xg_rules_may_ban(st);
+	struct guard_config cfg;
+	__u32 skip = 0;
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
+		if (map_empty(st, lists[i].map) && !(lists[i].ban_target && bans))
+			skip |= lists[i].bit;
+	ret = xg_config_read(st, &cfg);
+	if (ret)
+		return ret;
+	if (cfg.skip_lists == skip)
+		return 0;
+	cfg.skip_lists = skip;
+	return xg_config_write(st, &cfg);
+}
+
 /* One change made by xg_list_add(), so that it can be undone. */
 struct undo {
 	enum xg_map_id map;
@@ -249,13 +287,6 @@ size_t xg_list_capacity(enum xg_list list, int family)
 		if (map_family(*m) == family)
 			total += xg_map_layouts[*m].max_entries;
 	return total;
-}
-
-static bool map_empty(const struct xg_state *st, enum xg_map_id map)
-{
-	uint8_t key[KEY_MAX];
-
-	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
 }
 
 /* Entries waiting to be written to one hash map in one system call. */
@@ -403,6 +434,8 @@ out:
 	free(p.vals);
 	free(p.index);
 	free(undo);
+	/* Also after a failure: the undo may have emptied a map again. */
+	xg_state_refresh(st);
 	return ret;
 }
 
@@ -432,7 +465,7 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 		if (bpf_map_delete_elem(st->map_fds[map], key) && errno != ENOENT)
 			return -errno;
 	}
-	return 0;
+	return xg_state_refresh(st);
 }
 
 /* Delete the entries of a list that expired before now (all if now is 0). */
@@ -462,7 +495,7 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 	}
 	if (removed)
 		*removed += total;
-	return 0;
+	return total ? xg_state_refresh(st) : 0;
 }
 
 int xg_list_clear(struct xg_state *st, enum xg_list list, size_t *removed)

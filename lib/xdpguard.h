@@ -125,6 +125,12 @@ void xg_state_close(struct xg_state *st);
 const char *xg_state_pin_path(const struct xg_state *st);
 /* Does the XDP program prog_fd use this state's maps? */
 bool xg_state_owns_prog(const struct xg_state *st, int prog_fd);
+/*
+ * Tell the program which maps are empty, so that it skips them.  The list
+ * and rule functions below do this themselves after every change; call it
+ * after creating fresh maps (load does).
+ */
+int xg_state_refresh(struct xg_state *st);
 /* A map by name (GUARD_MAP_*), for tests and tools; -ENOENT if unknown. */
 int xg_state_map_fd(const struct xg_state *st, const char *name);
 

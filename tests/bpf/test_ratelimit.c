@@ -687,6 +687,30 @@ START_TEST(test_budget_after_source_meters)
 }
 END_TEST
 
+/* A budget spent beyond even an established source's share drops a
+ * packet before its source is looked at: a tracked source over its own
+ * meter is then counted under the budget, not its rate, and its run of
+ * drops (what auto-ban counts) does not start. */
+START_TEST(test_budget_spent_drops_first)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .pps = 1, .burst = 1, .budget_pps = 1,
+		.budget_burst = 1,
+	};
+	struct guard_source_key k = skey(CASE_SRC4, 0, IPPROTO_UDP);
+	struct guard_source src;
+	int i;
+
+	limit(&l);
+	expect_udp(CASE_SRC4, 53, GUARD_REASON_PASS);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 53, GUARD_REASON_BUDGET);
+	ck_assert(source_get(&k, &src));
+	ck_assert_uint_eq(src.over_since_ns, 0);
+	ck_assert_uint_eq(src.last_drop_ns, 0);
+}
+END_TEST
+
 /* A flood from many sources: the budget lets the first few through and
  * the per-source map grows by those few only.  The loop may take long
  * enough on a loaded machine for the budget to refill by a packet or two;
@@ -977,8 +1001,11 @@ END_TEST
  * banned, never tracked. */
 START_TEST(test_allowlisted_never_limited)
 {
+	/* Budget burst 3: room for the check below that the rule still
+	 * holds other sources (a budget spent outright would drop their
+	 * packets as "budget" before their own meter is consulted). */
 	struct guard_limit l = {
-		.proto = 0, .pps = 1, .burst = 1, .budget_pps = 1, .budget_burst = 1,
+		.proto = 0, .pps = 1, .burst = 1, .budget_pps = 1, .budget_burst = 3,
 		.ban_after_ns = 1, .ban_for_ns = HOUR_NS,
 	};
 	int i;
@@ -1282,6 +1309,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_many_sources);
 	tcase_add_test(tc, test_budget_syn);
 	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
+	tcase_add_test(tc, test_budget_spent_drops_first);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");

@@ -496,6 +496,44 @@ END_TEST
 
 /* ---- clear -------------------------------------------------------------- */
 
+/* The skip bits the program reads: set for exactly the empty maps, and
+ * never for a map auto-ban writes to while a rule bans. */
+static uint32_t skip_bits(void)
+{
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(xg_state_map_fd(st, GUARD_MAP_CONFIG),
+					     &zero, &cfg), 0);
+	return cfg.skip_lists;
+}
+
+#define SKIP_ALL (GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 | GUARD_SKIP_BLOCK_V4 | \
+		  GUARD_SKIP_BLOCK_V6 | GUARD_SKIP_BLKNET_V4 | GUARD_SKIP_BLKNET_V6)
+
+START_TEST(test_skip_bits)
+{
+	struct xg_entry one[] = { entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL) };
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL & ~GUARD_SKIP_BLOCK_V4);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
+	/* A banning rule: the maps bans go to are looked in, empty or not. */
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	ck_assert_uint_eq(skip_bits(), GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 |
+				       GUARD_SKIP_BLKNET_V4);
+	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	size_t removed = 999;
@@ -788,6 +826,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_remove_all_or_nothing);
 	tcase_add_test(tc, test_remove_wrong_list);
 	tcase_add_test(tc, test_clear);
+	tcase_add_test(tc, test_skip_bits);
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
