@@ -396,3 +396,254 @@ test_allowlisted_never_limited() {
 	autoban_of "$OTHER4/32" || fail "the other source, over its limit for 3 s, was not banned"
 	expect_pass 0 4
 }
+
+# ---- the limit and config commands --------------------------------------------
+
+# limit_json FILTER: a value from limit --json, through jq.
+limit_json() {
+	xg limit --json | jq -cer "$1"
+}
+
+# The rule for MATCH from limit --json, keys sorted, on one line.
+rule_json() {
+	limit_json ".rules[] | select(.match == \"$1\")" | jq -cS .
+}
+
+# rule_is MATCH JSON: the rule for MATCH is exactly JSON (any key order).
+rule_is() {
+	equal "rule $1" "$(jq -cS . <<<"$2")" "$(rule_json "$1")"
+}
+
+# keeps SHOWCMD STATUS PATTERN CMD...: as must_fail (lib.sh), and the output
+# of `xg SHOWCMD` (limit or config, with --json) is the same after CMD.
+# Cheaper than rejects, which runs four commands around each one: a block
+# of rejections is framed by one full_state before and one after.
+keeps() {
+	local show=$1 before after
+	shift
+	before=$(xg "$show" --json)
+	must_fail "$@"
+	after=$(xg "$show" --json)
+	if [ "$before" != "$after" ]; then
+		diff -u <(printf '%s\n' "$before") <(printf '%s\n' "$after") >&2 || true
+		fail "'${*:3}' was rejected but changed what $show shows"
+	fi
+}
+
+limit_rejects() {
+	keeps limit "$@"
+}
+
+config_rejects() {
+	keeps config "$@"
+}
+
+# Everything a rejected command must leave alone: the lists, the
+# interfaces, the rules and the settings.
+full_state() {
+	snapshot
+	xg limit --json
+	xg config --json
+}
+
+test_limit_set_change_show_remove() {
+	local out want others
+	load_guard
+	equal "rules of a new guard" 0 "$(limit_json '.rules | length')"
+	equal "limit with no rules" "$(printf 'Rate-limit rules (0):\n  none')" "$(xg limit)"
+
+	out=$(xg limit 8000/tcp --pps 200 --syn-pps 20 --budget-pps 50000)
+	equal "confirmation" "Rule for 8000/tcp set" "$out"
+	xg limit icmp --pps 10
+	xg limit any --budget-pps 100000 --budget-syn-pps 500
+	xg limit 53/udp --bps 100000 --bytes-burst 5000
+	# Port rules first, by port, then protocol rules, then any; bursts as
+	# in effect, the defaults (a fifth of the rate) included.
+	want=$(printf '%s\n' "Rate-limit rules (4):" \
+		"  53/udp     bps 100000 burst 5000" \
+		"  8000/tcp   pps 200 burst 40 syn-pps 20 burst 4 budget-pps 50000" \
+		"  icmp       pps 10 burst 2" \
+		"  any        budget-pps 100000 budget-syn-pps 500")
+	equal "limit" "$want" "$(xg limit)"
+	equal "matches in limit --json" '["53/udp","8000/tcp","icmp","any"]' "$(limit_json '[.rules[].match]')"
+	# Every rule has every key, null for what it does not set.
+	rule_is 8000/tcp '{"match": "8000/tcp", "pps": 200, "burst": 40, "bps": null,
+		"bytes_burst": null, "syn_pps": 20, "syn_burst": 4, "budget_pps": 50000,
+		"budget_syn_pps": null, "ban_after_s": null, "ban_for_s": null}'
+	rule_is 53/udp '{"match": "53/udp", "pps": null, "burst": null, "bps": 100000,
+		"bytes_burst": 5000, "syn_pps": null, "syn_burst": null, "budget_pps": null,
+		"budget_syn_pps": null, "ban_after_s": null, "ban_for_s": null}'
+	equal "rules in status --json" "$(limit_json .rules)" "$(status_json .rules | jq -c .)"
+
+	# Changing a rule: it becomes exactly what the options say; what they
+	# leave out is off, and the other rules are untouched.
+	others=$(limit_json '[.rules[] | select(.match != "8000/tcp")]')
+	out=$(xg limit 8000/tcp --pps 100 --burst 7 --ban-after 5s --ban-for 10m)
+	equal "confirmation" "Rule for 8000/tcp set" "$out"
+	rule_is 8000/tcp '{"match": "8000/tcp", "pps": 100, "burst": 7, "bps": null,
+		"bytes_burst": null, "syn_pps": null, "syn_burst": null, "budget_pps": null,
+		"budget_syn_pps": null, "ban_after_s": 5, "ban_for_s": 600}'
+	equal "the other rules" "$others" "$(limit_json '[.rules[] | select(.match != "8000/tcp")]')"
+	must_say "^  8000/tcp   pps 100 burst 7 ban-after 5s ban-for 10m$" "$(xg limit)"
+	equal "rules after a change" 4 "$(limit_json '.rules | length')"
+
+	out=$(xg limit --remove icmp)
+	equal "confirmation" "Removed the rule for icmp" "$out"
+	equal "matches after removing icmp" '["53/udp","8000/tcp","any"]' \
+		"$(limit_json '[.rules[].match]')"
+	xg limit -r 53/udp
+	xg limit --remove any
+	xg limit --remove 8000/tcp
+	equal "rules after removing them all" 0 "$(limit_json '.rules | length')"
+	equal "rules in status" 0 "$(status_json '.rules | length')"
+}
+
+test_limit_rejects() {
+	local p before
+	load_guard
+	xg block 198.51.100.0/24
+	xg limit 8000/tcp --pps 200 --syn-pps 20
+	xg limit icmp --pps 10 --ban-after 10s --ban-for 1m
+	before=$(full_state)
+	# Matches.
+	limit_rejects 2 "^Error: '80/sctp': unknown protocol" xg limit 80/sctp --pps 5
+	limit_rejects 2 "^Error: 'TCP': unknown protocol" xg limit TCP --pps 5
+	limit_rejects 2 "^Error: '0/udp': port 0" xg limit 0/udp --pps 5
+	limit_rejects 2 "^Error: '65536/udp': the port is over 65535" xg limit 65536/udp --pps 5
+	limit_rejects 2 "^Error: '80/icmp': only tcp and udp have ports" xg limit 80/icmp --pps 5
+	limit_rejects 2 "^Error: '80/any': only tcp and udp have ports" xg limit 80/any --pps 5
+	limit_rejects 2 "^Error: one MATCH at a time" xg limit 8000/tcp 8001/tcp --pps 5
+	# Limits that do not fit the match, or each other.
+	limit_rejects 2 "^Error: 53/udp: SYN limits apply to TCP" xg limit 53/udp --syn-pps 5
+	limit_rejects 2 "^Error: icmp: SYN limits apply to TCP" xg limit icmp --syn-pps 5
+	limit_rejects 2 "^Error: 53/udp: a burst needs its rate" xg limit 53/udp --pps 5 --syn-burst 3
+	limit_rejects 2 "^Error: 53/udp: a burst needs its rate" xg limit 53/udp --bps 900 --burst 3
+	limit_rejects 2 "^Error: 53/udp: " xg limit 53/udp --burst 3
+	limit_rejects 2 "^Error: 53/udp: auto-ban needs both" xg limit 53/udp --pps 5 --ban-after 5s
+	limit_rejects 2 "^Error: 53/udp: auto-ban needs both" xg limit 53/udp --pps 5 --ban-for 5m
+	limit_rejects 2 "^Error: 53/udp: auto-ban needs a per-source limit" \
+		xg limit 53/udp --budget-pps 500 --ban-after 5s --ban-for 5m
+	limit_rejects 2 "^Error: --pps: '0' is not a whole number" xg limit 53/udp --pps 0
+	limit_rejects 2 "^Error: --pps: '1000000001' is not" xg limit 53/udp --pps 1000000001
+	limit_rejects 2 "^Error: --pps: 'many' is not" xg limit 53/udp --pps many
+	limit_rejects 2 "^Error: --ban-after: " xg limit 53/udp --pps 5 --ban-after 0 --ban-for 5m
+	# What to do is unclear.
+	limit_rejects 2 "^Error: give the limits for 8000/tcp" xg limit 8000/tcp
+	limit_rejects 2 "^Error: name the traffic the rule is for" xg limit --pps 5
+	limit_rejects 2 "^Error: --remove takes no limits" xg limit --remove 8000/tcp --pps 5
+	limit_rejects 2 "^Error: unknown option --rate" xg limit 8000/tcp --rate 5
+	# A bad change leaves the rule it would have changed as it was.
+	limit_rejects 2 "^Error: 8000/tcp: auto-ban needs both" xg limit 8000/tcp --pps 1 --ban-after 5s
+	limit_rejects 2 "^Error: icmp: SYN limits" xg limit icmp --syn-pps 1
+	# Removing what is not there.
+	limit_rejects 1 "^Error: there is no rule for 8001/tcp" xg limit --remove 8001/tcp
+	limit_rejects 1 "^Error: there is no rule for tcp" xg limit --remove tcp
+	# Errors are also JSON on stdout with --json.
+	limit_rejects 1 '^\{"error": "there is no rule for udp"\}$' xg limit --json --remove udp
+	equal "the state after the rejections" "$before" "$(full_state)"
+
+	# 64 rules at most; a full table still takes changes to its rules.
+	for p in $(seq 1001 1062); do
+		"$XG" limit --pin-path "$PIN" "$p/udp" --pps 5 >/dev/null
+	done
+	equal "rules" 64 "$(limit_json '.rules | length')"
+	limit_rejects 1 "^Error: all 64 rule slots are in use" xg limit 2000/udp --pps 5
+	xg limit 1001/udp --pps 6
+	rule_is 1001/udp '{"match": "1001/udp", "pps": 6, "burst": 1, "bps": null,
+		"bytes_burst": null, "syn_pps": null, "syn_burst": null, "budget_pps": null,
+		"budget_syn_pps": null, "ban_after_s": null, "ban_for_s": null}'
+}
+
+# The rules and the settings live in pinned maps: they outlast the program.
+test_limit_rules_survive_reload() {
+	local rules settings got
+	load_guard
+	xg limit icmp --pps 10
+	xg limit 8000/tcp --pps 100 --syn-pps 10 --ban-after 30s --ban-for 1h
+	xg config --ipv6-prefix 48 --event-window 30s
+	rules=$(limit_json .)
+	settings=$(xg config --json | jq -c .)
+	xg unload "${IFACE[0]}"
+	equal "rules while unloaded" "$rules" "$(limit_json .)"
+	xg load "${IFACE[0]}"
+	equal "rules after a new load" "$rules" "$(limit_json .)"
+	equal "settings after a new load" "$settings" "$(xg config --json | jq -c .)"
+	# And the new program holds to them.
+	got=$(ping_flood 0 4)
+	((got > 0 && got < 50)) || fail "after the reload, $got of 100 pings answered at 10/s"
+}
+
+test_config_settings() {
+	local want before
+	load_guard
+	want=$(printf '%s\n' "ipv6-prefix   /64" "established   2s" "event-window  10s" \
+		"event-rate    1000/s")
+	equal "default settings" "$want" "$(xg config)"
+	equal "default settings as JSON" \
+		'{"ipv6_prefix":64,"established_s":2,"event_window_s":10,"event_rate":1000}' \
+		"$(xg config --json | jq -c .)"
+
+	# Options given change; the others keep their value.
+	xg config --ipv6-prefix 56
+	equal "settings" '{"ipv6_prefix":56,"established_s":2,"event_window_s":10,"event_rate":1000}' \
+		"$(xg config --json | jq -c .)"
+	want=$(printf '%s\n' "ipv6-prefix   /56" "established   5s" "event-window  1m" \
+		"event-rate    50/s")
+	equal "config with changes" "$want" "$(xg config --established 5s --event-window 1m --event-rate 50)"
+	equal "settings" '{"ipv6_prefix":56,"established_s":5,"event_window_s":60,"event_rate":50}' \
+		"$(xg config --json | jq -c .)"
+	# Back to the defaults, given as values.
+	xg config --ipv6-prefix 64 --established 2 --event-window 10s --event-rate 1000
+	equal "settings" '{"ipv6_prefix":64,"established_s":2,"event_window_s":10,"event_rate":1000}' \
+		"$(xg config --json | jq -c .)"
+
+	xg config --ipv6-prefix 60
+	xg limit icmp --pps 10
+	before=$(full_state)
+	config_rejects 2 "^Error: --ipv6-prefix: '0' is not a whole number from 1 to 128" \
+		xg config --ipv6-prefix 0
+	config_rejects 2 "^Error: --ipv6-prefix: '129' is not" xg config --ipv6-prefix 129
+	config_rejects 2 "^Error: --ipv6-prefix: '/56' is not" xg config --ipv6-prefix /56
+	config_rejects 2 "^Error: --established: '0': duration must be longer than zero" \
+		xg config --established 0
+	config_rejects 2 "^Error: --established: " xg config --established soon
+	config_rejects 2 "^Error: --event-window: " xg config --event-window -1
+	config_rejects 2 "^Error: --event-rate: '0' is not" xg config --event-rate 0
+	config_rejects 2 "^Error: --event-rate: '1000000001' is not" xg config --event-rate 1000000001
+	# A bad value among good ones: none is applied.
+	config_rejects 2 "^Error: --ipv6-prefix: " xg config --event-rate 5 --ipv6-prefix 200
+	config_rejects 2 "^Error: unexpected argument 'ipv6-prefix'" xg config ipv6-prefix 48
+	equal "the state after the rejections" "$before" "$(full_state)"
+	equal "IPv6 prefix after the rejections" 60 "$(xg config --json | jq .ipv6_prefix)"
+}
+
+# IPv6 sources are counted per prefix: per /64 by default, per /56 once
+# config says so.  A rule of 1 packet a second with a burst of 20 lets a
+# source send 20 at once; 15 from each of two addresses fit if they are two
+# sources, and overdraw by about 10 if they are one.
+test_config_ipv6_prefix_shares_bucket() {
+	local a=2001:db8:77::2 same64=2001:db8:77::3 other64=2001:db8:77:5::2 r0 r1
+	load_guard
+	add_source 0 "$same64" "$other64"
+	xg limit "$RL_PORT/udp" --pps 1 --burst 20
+	r0=$(counter rate)
+	send_udp 0 "$a" "$RL_PORT" 15 >/dev/null
+	send_udp 0 "$other64" "$RL_PORT" 15 >/dev/null
+	r1=$(counter rate)
+	equal "drops of two /64s, each within its burst" 0 $((r1 - r0))
+	send_udp 0 "$same64" "$RL_PORT" 15 >/dev/null
+	r0=$(counter rate)
+	echo "one /64, two addresses: $((r0 - r1)) drops" >&2
+	((r0 - r1 >= 5)) || fail "two addresses in one /64 had separate meters: $((r0 - r1)) drops"
+
+	xg config --ipv6-prefix 56
+	# A rule of its own, so that no meter from before is reused.
+	xg limit "$OPEN_PORT/udp" --pps 1 --burst 20
+	send_udp 0 "$a" "$OPEN_PORT" 15 >/dev/null
+	send_udp 0 "$other64" "$OPEN_PORT" 15 >/dev/null
+	r1=$(counter rate)
+	echo "one /56, two /64s: $((r1 - r0)) drops" >&2
+	((r1 - r0 >= 5)) || fail "two /64s in one /56 had separate meters: $((r1 - r0)) drops"
+	# Sources: two /64s for the first rule, one /56 for the second.
+	equal "tracked sources" 3 "$(status_json .tracked_sources)"
+}
