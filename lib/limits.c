@@ -288,7 +288,8 @@ int xg_limit_set(struct xg_state *st, const struct xg_limit *in)
 	if (l.bps) {
 		/* ns per byte in 16.16 fixed point; the burst in ns of credit. */
 		rule.bytes.interval_ns = (NS_PER_S << 16) / l.bps;
-		rule.bytes.tolerance_ns = l.bytes_burst * NS_PER_S / l.bps;
+		/* 128 bits: a burst over 18 GB times 10^9 does not fit in 64. */
+		rule.bytes.tolerance_ns = (uint64_t)((unsigned __int128)l.bytes_burst * NS_PER_S / l.bps);
 		rule.flags |= GUARD_RULE_BYTES;
 	}
 	if (l.syn_pps)
