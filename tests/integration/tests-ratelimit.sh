@@ -6,7 +6,7 @@
 # (a count at a rate, or "until banned" with a deadline) and go only from a
 # client namespace to a server namespace (see lib.sh).  The machines that
 # run this are busy, so every check on traffic has wide margins: a limit of
-# 50 a second must let through far fewer than half of a flood, not exactly
+# 50 a second must let through less than a quarter of a flood, not exactly
 # 50 a second; and what must pass is sent within its burst, so that no
 # scheduling hiccup can make it go over.
 
@@ -15,6 +15,10 @@ OPEN_PORT=9001		# a port no rule matches
 OTHER4=10.77.0.3	# a second source in the client namespace
 
 # ---- traffic ----------------------------------------------------------------
+
+need_python() {
+	[ -n "$PYTHON" ] || skip "python3 is not installed"
+}
 
 # add_source K ADDR...: more source addresses for the client of wire K.
 add_source() {
@@ -32,7 +36,6 @@ add_source() {
 # in the server namespace of wire K, listening once this returns.
 start_sink() {
 	local k=$1 port=$2 _
-	[ -n "$PYTHON" ] || skip "python3 is not installed"
 	ip netns exec "${SRV_NS[$k]}" "$PYTHON" "$HERE/rl_traffic.py" sink "$port" \
 		</dev/null >"$TDIR/sink-$port.json" 2>>"$TDIR/sink.log" &
 	SINK_PID[port]=$!
@@ -84,7 +87,9 @@ ping_flood() {
 	out=$(ip netns exec "${CLI_NS[$1]}" ping "-$2" -n -q -c 100 -i 0.002 -W 1 \
 		"$(server_addr "$2")") || true
 	echo "$out" >&2
-	sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out"
+	out=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
+	# No summary (ping could not run): nothing was answered.
+	echo "${out:-0}"
 }
 
 # wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; fails
@@ -180,6 +185,7 @@ json_events() {
 
 test_ratelimit_udp_per_source() {
 	local rate0 rate1 rate2 flood_pid flood_sent legit_sent open_sent got
+	need_python
 	load_guard
 	add_source 0 "$OTHER4"
 	start_sink 0 "$RL_PORT"
@@ -242,6 +248,7 @@ test_ratelimit_icmp_ping_flood() {
 
 test_ratelimit_syn() {
 	local echo_pid rc=0 out n syn0 syn1
+	need_python
 	load_guard
 	add_source 0 "$OTHER4"
 	start_sink 0 "$RL_PORT"
@@ -260,7 +267,7 @@ test_ratelimit_syn() {
 	syn1=$(counter syn_rate)
 	echo "$out; syn_rate drops $((syn1 - syn0))" >&2
 	n=$(awk '{print $2}' <<<"$out")
-	# 5 SYNs a second with a burst of 1: about 3 of 100 attempts at once.
+	# 5 SYNs a second with a burst of 1: 1 or 2 of 100 attempts at once.
 	((n < 50)) || fail "$out at 5 SYNs/s"
 	((syn1 - syn0 >= 50)) || fail "the syn_rate counter grew by $((syn1 - syn0))"
 	# Another source connects as usual.
@@ -278,6 +285,7 @@ test_ratelimit_syn() {
 
 test_autoban_unblock() {
 	local ban0 ban1 text left
+	need_python
 	load_guard
 	start_sink 0 "$RL_PORT"
 	expect_pass 0 4
@@ -331,6 +339,7 @@ test_autoban_unblock() {
 # and a JSON monitor follows it.
 test_autoban_expires() {
 	local prefix=2001:db8:77::/64 left
+	need_python
 	load_guard
 	expect_pass 0 6
 	xg limit "$RL_PORT/udp" --pps 20 --ban-after 1 --ban-for 3s
@@ -367,6 +376,7 @@ test_autoban_expires() {
 
 test_allowlisted_never_limited() {
 	local pid_a sent_a sent_b rate0 ban0 allow0
+	need_python
 	load_guard
 	add_source 0 "$OTHER4"
 	start_sink 0 "$RL_PORT"
@@ -623,6 +633,7 @@ test_config_settings() {
 # sources, and overdraw by about 10 if they are one.
 test_config_ipv6_prefix_shares_bucket() {
 	local a=2001:db8:77::2 same64=2001:db8:77::3 other64=2001:db8:77:5::2 r0 r1
+	need_python
 	load_guard
 	add_source 0 "$same64" "$other64"
 	xg limit "$RL_PORT/udp" --pps 1 --burst 20
