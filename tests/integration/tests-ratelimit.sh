@@ -302,7 +302,7 @@ test_autoban_unblock() {
 	must_say "^  $CLIENT4/32 +[0-9hms]+ +autoban by $RL_PORT/udp$" "$(xg list)"
 	equal "bans in status" 1 "$(status_json .bans)"
 	text=$(xg status)
-	must_say "blocklist +1 \(1 auto-bans\)" "$text"
+	must_say "blocklist +1 \(1 auto-bans?\)" "$text"
 
 	# Banned is blocked: its packets go as ban now, whatever rule they
 	# match (ICMP has none) and however slowly they come.
