@@ -78,6 +78,7 @@ struct packet {
 	__u16 sport;
 	__u16 dport;
 	__u8 tcp_flags;		/* TCP flag byte (FIN..CWR), 0 if not TCP */
+	__u8 icmp_type;		/* ICMP or ICMPv6 type, 0 otherwise */
 };
 
 /* TCP flag bits as they sit in byte 13 of the TCP header. */
@@ -213,6 +214,7 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt)
 	pkt->len = pkt->data_end - pkt->data;
 	pkt->has_l4 = 0;
 	pkt->tcp_flags = 0;
+	pkt->icmp_type = 0;
 	pkt->sport = 0;
 	pkt->dport = 0;
 
@@ -290,6 +292,7 @@ static __always_inline int parse_l4(struct packet *pkt)
 		if ((void *)(icmph + 1) > pkt->data_end ||
 		    off + sizeof(*icmph) > pkt->l3_end)
 			return PARSE_MALFORMED;
+		pkt->icmp_type = icmph->type;
 		return PARSE_OK;
 	}
 	default:

@@ -254,6 +254,13 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
+	/* IPv6 neighbour discovery (router and neighbour solicitations and
+	 * advertisements, redirects) is never limited: like ARP for IPv4, the
+	 * host cannot reach its link without it, and it comes from neighbours
+	 * that share fe80::/64, so one limit would hold them all. */
+	if (pkt->l4_proto == IPPROTO_ICMPV6 && pkt->has_l4 &&
+	    pkt->icmp_type >= 133 && pkt->icmp_type <= 137)
+		return GUARD_REASON_PASS;
 	rule = find_rule(pkt, &rkey);
 	if (!rule)
 		return GUARD_REASON_PASS;

@@ -160,8 +160,8 @@ static int run_status(void *opts)
 			printf("  none: xdp-guard is not loaded with this pin path\n");
 		for (size_t i = 0; i < nplaces; i++)
 			text_placement(&places[i]);
-		printf("Lists:\n  blocklist  %zu (%zu auto-bans)\n  allowlist  %zu\n",
-		       nblock, nbans, nallow);
+		printf("Lists:\n  blocklist  %zu (%zu auto-ban%s)\n  allowlist  %zu\n",
+		       nblock, nbans, nbans == 1 ? "" : "s", nallow);
 		printf("Rate-limit rules (%zu):\n", nrules);
 		limit_print_rules(rules, nrules, false);
 		printf("  tracked sources %zu, events lost %llu\n", nsources,

@@ -215,7 +215,7 @@ struct guard_config {
 	struct guard_meter events;	/* rate limit on all events; 0: 1000/s */
 	__u64 events_tat;
 	__u32 skip_lists;	/* GUARD_SKIP_*: maps known to be empty */
-	__u32 pad;
+	__u32 events_per_s;	/* the event rate as given, for display */
 };
 
 /*

@@ -120,6 +120,10 @@ int xg_limit_validate(const struct xg_limit *l, const char **why)
 
 	if (!why)
 		why = &dummy;
+	if ((l->burst && !l->pps) || (l->bytes_burst && !l->bps) || (l->syn_burst && !l->syn_pps)) {
+		*why = "a burst needs its rate (burst with pps, bytes burst with bps, syn burst with syn-pps)";
+		return -EINVAL;
+	}
 	if (!l->pps && !l->bps && !l->syn_pps && !l->budget_pps && !l->budget_syn_pps) {
 		*why = "a rule needs at least one limit (pps, bps, syn-pps, budget-pps or budget-syn-pps)";
 		return -EINVAL;
@@ -127,10 +131,6 @@ int xg_limit_validate(const struct xg_limit *l, const char **why)
 	if (l->pps > XG_RATE_MAX || l->syn_pps > XG_RATE_MAX || l->budget_pps > XG_RATE_MAX ||
 	    l->budget_syn_pps > XG_RATE_MAX || l->bps > 100 * XG_RATE_MAX) {
 		*why = "rate too high";
-		return -EINVAL;
-	}
-	if ((l->burst && !l->pps) || (l->bytes_burst && !l->bps) || (l->syn_burst && !l->syn_pps)) {
-		*why = "a burst needs its rate (burst with pps, bytes burst with bps, syn burst with syn-pps)";
 		return -EINVAL;
 	}
 	if (l->burst > XG_RATE_MAX || l->syn_burst > XG_RATE_MAX || l->bytes_burst > 100 * XG_RATE_MAX) {
@@ -406,8 +406,10 @@ int xg_settings_get(struct xg_state *st, struct xg_settings *out)
 	out->v6_prefix_len = cfg.v6_prefix_len ?: GUARD_V6_PREFIX_DEFAULT;
 	out->established_ns = cfg.established_ns ?: GUARD_ESTABLISHED_NS_DEFAULT;
 	out->event_window_ns = cfg.event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT;
-	/* The program's default when no event meter is set: 1000/s. */
-	out->events_per_s = cfg.events.interval_ns ? NS_PER_S / cfg.events.interval_ns : 1000;
+	/* As given (the meter's interval is rounded); the program's default
+	 * when no event meter is set is 1000/s. */
+	out->events_per_s = cfg.events_per_s ? cfg.events_per_s :
+			    cfg.events.interval_ns ? NS_PER_S / cfg.events.interval_ns : 1000;
 	return 0;
 }
 
@@ -428,7 +430,9 @@ int xg_settings_set(struct xg_state *st, const struct xg_settings *in)
 		cfg.established_ns = in->established_ns;
 	if (in->event_window_ns)
 		cfg.event_window_ns = in->event_window_ns;
-	if (in->events_per_s)
+	if (in->events_per_s) {
 		cfg.events = meter(in->events_per_s, default_burst(in->events_per_s));
+		cfg.events_per_s = in->events_per_s;
+	}
 	return xg_config_write(st, &cfg);
 }

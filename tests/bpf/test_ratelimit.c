@@ -794,6 +794,32 @@ START_TEST(test_budget_syn_spares_packet_budget)
 }
 END_TEST
 
+/* Neighbour discovery (ICMPv6 133-137) is never limited, even by an icmp
+ * rule of one packet per second; an echo request from the same source is. */
+START_TEST(test_neighbour_discovery_not_limited)
+{
+	uint8_t type;
+	struct frame f;
+	int i;
+
+	limit_pps(0, IPPROTO_ICMP, 1);
+	for (type = 133; type <= 137; type++) {
+		for (i = 0; i < 5; i++) {
+			frame_init(&f);
+			frame_eth(&f);
+			frame_ipv6(&f, "fe80::1", CASE_DST6);
+			frame_icmp6(&f, type, 0);
+			frame_payload(&f, 16, 0);
+			BUILD_OK(frame_finish(&f));
+			EXPECT_FRAME(&f, GUARD_REASON_PASS);
+		}
+	}
+	build(&f, "fe80::1", IPPROTO_ICMP, 0, 0, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	EXPECT_FRAME(&f, GUARD_REASON_RATE);
+}
+END_TEST
+
 /* ---- auto-ban --------------------------------------------------------- */
 
 static void expect_ban_entry(const struct guard_entry *e, uint16_t port, uint8_t proto,
@@ -1310,6 +1336,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_syn);
 	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
 	tcase_add_test(tc, test_budget_spent_drops_first);
+	tcase_add_test(tc, test_neighbour_discovery_not_limited);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");
