@@ -8,6 +8,8 @@
 #   make demo        the namespace demo
 #   make bench       the benchmark: a Markdown table on stdout, JSON in
 #                    bench/results.json (OUT=FILE); QUICK=1 for a short run
+#   make bench-accuracy  rate-limit accuracy against issue 4's targets, JSON
+#                    in bench/accuracy.json (OUT=FILE); QUICK=1 as above
 #   make install     install under $(DESTDIR)$(PREFIX)
 #   make deps        install the Debian packages needed (done by the first make)
 
@@ -43,6 +45,9 @@ demo: all
 bench: all
 	@$(MAKE) --no-print-directory -C bench run QUICK="$(QUICK)" $(if $(OUT),OUT="$(abspath $(OUT))")
 
+bench-accuracy: all
+	@$(MAKE) --no-print-directory -C bench accuracy QUICK="$(QUICK)" $(if $(OUT),OUT="$(abspath $(OUT))")
+
 -include config.mk
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
@@ -61,4 +66,4 @@ clean:
 distclean: clean
 	rm -f config.mk
 
-.PHONY: all check vmtest demo bench deps install clean distclean $(SUBDIRS)
+.PHONY: all check vmtest demo bench bench-accuracy deps install clean distclean $(SUBDIRS)
