@@ -7,7 +7,8 @@
 # counters (`xdp-guard status --json`), cross-checked by an nftables
 # counter behind it.  Prints a Markdown table on stdout and writes the same
 # data as JSON to $OUT (default bench/accuracy.json).  Progress goes to
-# stderr.  QUICK=1 measures everything once instead of RUNS times.
+# stderr.  QUICK=1 measures everything once instead of RUNS times;
+# FIGURES="2 4" measures only some figures.
 #
 # Figures, each against the target:
 #   1. one source flooding at over 10x its --pps is let through at --pps,
@@ -41,6 +42,7 @@ QUICK=${QUICK:-}
 [ "$QUICK" = 0 ] && QUICK=
 RUNS=3
 [ -n "$QUICK" ] && RUNS=1
+FIGURES=${FIGURES:-1 2 3 4}
 
 # trafficgen's frames are UDP from port 40000 to port 9000 (trafficgen.c),
 # so every rule here is for 9000/udp.
@@ -865,10 +867,10 @@ main() {
 	setup
 	LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	log "results go to $OUT; work folder $WORK${QUICK:+; QUICK}"
-	fig_pps
-	fig_client
-	fig_budget
-	fig_ban
+	[[ " $FIGURES " == *" 1 "* ]] && fig_pps
+	[[ " $FIGURES " == *" 2 "* ]] && fig_client
+	[[ " $FIGURES " == *" 3 "* ]] && fig_budget
+	[[ " $FIGURES " == *" 4 "* ]] && fig_ban
 	report
 }
 
