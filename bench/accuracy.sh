@@ -648,7 +648,7 @@ record_client() { # ID LABEL NOTE
 		"$total_recv" packets "" "" "$(join_by , "${r[@]}")" "nftables counter after the guard"
 	record 2 "$id-lost" "$2: client packets lost (all runs)" "$lsum" packets 0 \
 		"$(within "$lsum" 0 0)" "$(join_by , "${lost[@]}")" \
-		"dropped by the sending veth (its peer's ring full): $(join_by , "${d[@]}")"
+		"tx_dropped of the sending veth, where the client's packets would count if its peer's ring were full (flood frames the ring refused count there too): $(join_by , "${d[@]}")"
 }
 
 fig_client() {
