@@ -9,10 +9,12 @@
  *      the packet at once, before the source is looked up;
  *   1. a known source is held to its own meters (pps, bytes/s, SYN/s);
  *      while it keeps going over, it is banned after ban_after;
- *   2. the rule's budget holds all sources together; sources seen for
- *      longer than config.established_ns may use the whole budget burst,
- *      new ones only half of it, so under a spoofed flood the budget's
- *      remaining room goes to the sources that were there before it;
+ *   2. the rule's budget holds all sources together; established sources
+ *      (seen for longer than config.established_ns, and since before the
+ *      budget's current run of drops began) may use the whole budget
+ *      burst, new ones only half of it, so under a spoofed flood the
+ *      budget's remaining room goes to the sources that were there before
+ *      it, even when the flood's own sources recur and grow old;
  *   3. a new source gets state only once it has passed the budget, so a
  *      random-source flood cannot churn the per-source map faster than
  *      the budget allows.
@@ -26,6 +28,7 @@
 #define XDP_GUARD_RATELIMIT_H
 
 #define NS_PER_SEC 1000000000ULL
+#define NS_PER_MSEC 1000000ULL
 /* A source that has not dropped for this long is no longer "over". */
 #define OVER_GAP_NS NS_PER_SEC
 #define EVENTS_INTERVAL_DEFAULT_NS 1000000ULL	/* 1000 events/s */
@@ -212,6 +215,13 @@ static __always_inline int source_over(struct guard_config *cfg, struct guard_ru
 static __always_inline int budget_over(struct guard_config *cfg, struct guard_rule_state *rs,
 				       const struct guard_rule_key *rkey, __u64 now)
 {
+	/* Like a source's run of drops (source_over), but written at most
+	 * once a millisecond: every CPU shares this line. */
+	if (now - rs->last_over_ns > NS_PER_MSEC) {
+		if (now - rs->last_over_ns > OVER_GAP_NS)
+			rs->over_since_ns = now;
+		rs->last_over_ns = now;
+	}
 	if (window_open(cfg, rs->last_event_ns, now)) {
 		struct guard_event ev = {
 			.time_ns = now,
@@ -310,7 +320,12 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
 		__u64 age_needed = cfg->established_ns ?: GUARD_ESTABLISHED_NS_DEFAULT;
 
-		established = src && now - src->first_seen_ns >= age_needed;
+		/* Established: old enough, and there before the current run
+		 * of budget drops began.  Sources of a spoofed flood that got
+		 * through the half burst grow old too, but never that. */
+		established = src && now - src->first_seen_ns >= age_needed &&
+			      (now - rs->last_over_ns > OVER_GAP_NS ||
+			       src->first_seen_ns < rs->over_since_ns);
 		/* SYNs first: a SYN flood the SYN budget holds back must not
 		 * also spend the packet budget that every client shares. */
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&

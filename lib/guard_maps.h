@@ -177,7 +177,8 @@ struct guard_rule_state {
 	__u64 budget_tat;
 	__u64 budget_syn_tat;
 	__u64 last_event_ns;	/* budget drop events, one per window */
-	__u64 reserved;
+	__u64 over_since_ns;	/* start of the current run of budget drops */
+	__u64 last_over_ns;	/* last budget drop, to the millisecond */
 };
 
 /*

@@ -794,6 +794,48 @@ START_TEST(test_budget_syn_spares_packet_budget)
 }
 END_TEST
 
+/*
+ * "Established" means old enough and there before the budget's current run
+ * of drops: a source of the flood that got in and grew old during it stays
+ * new (half the tolerance), while a client from before the flood keeps the
+ * whole of it.
+ */
+START_TEST(test_established_predates_budget_drops)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 11,
+	};
+	struct guard_source_key kc = skey("192.0.2.50", 0, IPPROTO_UDP);
+	struct guard_source_key ks = skey("192.0.2.51", 0, IPPROTO_UDP);
+	struct guard_source old = { 0 };
+	struct guard_rule_state rs;
+	char addr[32];
+	uint32_t slot = 0;
+	uint64_t now;
+	unsigned int i;
+
+	/* Tolerance 10 s, half for new sources: six new packets, then drops. */
+	limit(&l);
+	for (i = 0; i < 7; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 6 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	/* The run of drops began 5 s ago; the client was seen 10 s ago, the
+	 * spoofed source 3 s ago: both are older than the 2 s it takes. */
+	now = monotonic_ns();
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_RULE_STATE], &slot, &rs), 0);
+	rs.over_since_ns = now - 5 * SEC_NS;
+	rs.last_over_ns = now;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_RULE_STATE], &slot, &rs, BPF_ANY), 0);
+	old.first_seen_ns = now - 10 * SEC_NS;
+	source_put(&kc, &old);
+	old.first_seen_ns = now - 3 * SEC_NS;
+	source_put(&ks, &old);
+	expect_udp("192.0.2.51", 53, GUARD_REASON_BUDGET);
+	expect_udp("192.0.2.50", 53, GUARD_REASON_PASS);
+}
+END_TEST
+
 /* Neighbour discovery (ICMPv6 133-137) is never limited, even by an icmp
  * rule of one packet per second; an echo request from the same source is. */
 START_TEST(test_neighbour_discovery_not_limited)
@@ -1337,6 +1379,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
 	tcase_add_test(tc, test_budget_spent_drops_first);
 	tcase_add_test(tc, test_neighbour_discovery_not_limited);
+	tcase_add_test(tc, test_established_predates_budget_drops);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");
