@@ -12,6 +12,7 @@ PACKAGES=(
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 	# tests
 	check mandoc jq iproute2 iputils-ping ethtool python3 util-linux
+	bsdextrautils procps
 	# the dispatcher tests boot Debian's kernels under qemu
 	qemu-system-x86 busybox-static kmod xz-utils
 	# xdp-loader, xdp-filter; the demo and the benchmarks
