@@ -85,39 +85,11 @@ SPOOF_BASE=10.100.0.0 SPOOF_NET=10.100.0.0/15	# spoofed sources
 TAG="xga$$"
 NS_TX="$TAG-tx" NS_RX="$TAG-rx"
 NFT_TABLE=xgacc
-WORK=
-BPFFS=
 PIN=
 PINS=0
-PIDS=()
-NAMESPACES=()
-
-log() { printf '[accuracy] %s\n' "$*" >&2; }
-
-cleanup() {
-	local pid ns
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	# Deleting a namespace deletes its veths, which detaches xdp-guard,
-	# and its nftables table.
-	for ns in "${NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	# Unmounting the private bpffs drops every pin made there.
-	if [ -n "$BPFFS" ] && mountpoint -q "$BPFFS"; then
-		umount "$BPFFS" || log "could not unmount $BPFFS"
-	fi
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'log "interrupted; cleaning up"; exit 130' INT TERM
-
-have() { command -v "$1" >/dev/null 2>&1; }
+LOG_TAG=accuracy
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # awk as a calculator: calc 'a / b' a=1 b=2.  Empty when a value is.
 # The parentheses keep a ">" in EXPR from redirecting print's output;

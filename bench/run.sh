@@ -80,37 +80,9 @@ RL_MATCH=9000/udp RL_PPS=1000 RL_BUDGET=100000
 
 TAG="xgb$$"
 NS_TX="$TAG-tx" NS_RX="$TAG-rx" NS_CL="$TAG-cl" NS_ATT="$TAG-att" NS_SRV="$TAG-srv"
-WORK=
-BPFFS=
-PIDS=()
-NAMESPACES=()
-
-log() { printf '[bench] %s\n' "$*" >&2; }
-
-cleanup() {
-	local pid ns
-	trap - EXIT INT TERM
-	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null
-	done
-	for pid in "${PIDS[@]}"; do
-		wait "$pid" 2>/dev/null
-	done
-	# Deleting a namespace deletes its veth, which detaches its XDP
-	# program, and its nftables tables.
-	for ns in "${NAMESPACES[@]}"; do
-		ip netns del "$ns" 2>/dev/null
-	done
-	# Unmounting the private bpffs drops every pin made there.
-	if [ -n "$BPFFS" ] && mountpoint -q "$BPFFS"; then
-		umount "$BPFFS" || log "could not unmount $BPFFS"
-	fi
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'log "interrupted; cleaning up"; exit 130' INT TERM
-
-have() { command -v "$1" >/dev/null 2>&1; }
+LOG_TAG=bench
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"
 
 # ---- results ---------------------------------------------------------
 #
