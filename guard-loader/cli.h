@@ -10,9 +10,6 @@
 
 /* Apply the common options (verbosity) and check for root. */
 int cli_begin(const struct common_opts *common);
-/* Open the state at the pin path; errors are already reported. */
-int cli_open_state(const struct common_opts *common, unsigned int flags,
-		   struct xg_state **st);
 /* The state if it opens, else NULL, without the library's warnings: for
  * commands that work with or without it (load, unload). */
 struct xg_state *cli_open_state_quietly(const char *pin_path, unsigned int flags);

@@ -48,7 +48,7 @@ static int run_config(void *opts)
 	int ret = EXIT_FAIL, err;
 
 	output_set_json(o->json);
-	if (cli_begin(&o->common) || cli_open_state(&o->common, change ? XG_OPEN_LOCK : 0, &st))
+	if (cli_begin(&o->common) || xg_state_open(o->common.pin_path, change ? XG_OPEN_LOCK : 0, &st))
 		return EXIT_FAIL;
 	if (change) {
 		err = xg_settings_set(st, &set);

@@ -181,7 +181,7 @@ static int run_limit(void *opts)
 		return EXIT_USAGE;
 	}
 
-	if (cli_open_state(&o->common, o->match.count ? XG_OPEN_LOCK : 0, &st))
+	if (xg_state_open(o->common.pin_path, o->match.count ? XG_OPEN_LOCK : 0, &st))
 		return EXIT_FAIL;
 	if (!o->match.count) {
 		ret = show_rules(st, o->json);

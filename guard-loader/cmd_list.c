@@ -79,7 +79,7 @@ static int run_list(void *opts)
 	uint64_t now;
 
 	output_set_json(o->json);
-	if (cli_begin(&o->common) || cli_open_state(&o->common, 0, &st))
+	if (cli_begin(&o->common) || xg_state_open(o->common.pin_path, 0, &st))
 		goto out;
 	if (xg_list_get(st, XG_BLOCKLIST, false, &block, &nblock) ||
 	    xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow)) {

@@ -112,7 +112,7 @@ static int run_monitor(void *opts)
 	output_set_json(o->json);
 	/* One object a line, so that `monitor --json | jq` streams. */
 	json_set_compact(true);
-	if (cli_begin(&o->common) || cli_open_state(&o->common, 0, &st))
+	if (cli_begin(&o->common) || xg_state_open(o->common.pin_path, 0, &st))
 		return EXIT_FAIL;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);

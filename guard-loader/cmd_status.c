@@ -89,7 +89,7 @@ static int run_status(void *opts)
 	int ret = EXIT_FAIL;
 
 	output_set_json(o->json);
-	if (cli_begin(&o->common) || cli_open_state(&o->common, 0, &st))
+	if (cli_begin(&o->common) || xg_state_open(o->common.pin_path, 0, &st))
 		goto out;
 	counters = calloc(nreasons, sizeof(*counters));
 	if (!counters || xg_counters_read(st, counters)) {

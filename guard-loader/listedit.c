@@ -161,19 +161,14 @@ static bool on_list(const struct xg_entry *entries, size_t n, const struct xg_pr
  * covers the SSH client this command came through and that the allowlist
  * does not protect.  --force overrides both.
  */
-static int lockout_check(struct xg_state *st, const struct prefix_set *set)
+static int lockout_check(const struct prefix_set *set, const struct xg_entry *allow,
+			 size_t nallow)
 {
-	struct xg_entry *allow = NULL;
 	struct xg_prefix me;
 	char buf[XG_PREFIX_STRLEN], mebuf[XG_PREFIX_STRLEN];
 	bool have_me = ssh_client(&me);
-	size_t nallow = 0;
 	int ret = 0;
 
-	if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow)) {
-		pr_error("cannot read the allowlist");
-		return -1;
-	}
 	for (size_t i = 0; i < set->count && !ret; i++) {
 		const struct xg_prefix *p = &set->items[i];
 
@@ -198,22 +193,19 @@ static int lockout_check(struct xg_state *st, const struct prefix_set *set)
 			ret = -1;
 		}
 	}
-	free(allow);
 	return ret;
 }
 
 /* Blocking what the allowlist covers has no effect: say so. */
-static void note_allowlisted(struct xg_state *st, const struct prefix_set *set)
+static void note_allowlisted(const struct prefix_set *set, const struct xg_entry *allow,
+			     size_t nallow)
 {
-	struct xg_entry *allow = NULL;
-	size_t nallow = 0, noted = 0;
 	char buf[XG_PREFIX_STRLEN];
+	size_t noted = 0;
 
-	if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow) || !nallow)
-		goto out;
 	/* A quadratic walk; skip it for huge inputs rather than stall. */
-	if ((double)nallow * (double)set->count > 5e7)
-		goto out;
+	if (!nallow || (double)nallow * (double)set->count > 5e7)
+		return;
 	for (size_t i = 0; i < set->count; i++) {
 		if (!on_list(allow, nallow, &set->items[i]))
 			continue;
@@ -223,17 +215,15 @@ static void note_allowlisted(struct xg_state *st, const struct prefix_set *set)
 	}
 	if (noted > 5)
 		pr_warn("Note: %zu more blocked prefixes are on the allowlist\n", noted - 5);
-out:
-	free(allow);
 }
 
 int listedit_add(enum xg_list list, const struct list_add_opts *o)
 {
 	struct prefix_set set = { 0 };
-	struct xg_entry *entries = NULL;
+	struct xg_entry *entries = NULL, *allow = NULL;
 	struct xg_state *st = NULL;
 	char buf[XG_DURATION_STRLEN], pbuf[XG_PREFIX_STRLEN];
-	size_t failed = 0;
+	size_t failed = 0, nallow = 0;
 	uint64_t now;
 	int ret = EXIT_FAIL, err;
 
@@ -248,12 +238,22 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (cli_open_state(&o->common, XG_OPEN_LOCK, &st))
+	if (xg_state_open(o->common.pin_path, XG_OPEN_LOCK, &st))
 		goto out;
 	if (list == XG_BLOCKLIST) {
-		if (!o->force && lockout_check(st, &set))
+		/* Read once for both checks.  Without the lockout check
+		 * (--force), an unreadable allowlist only costs the note. */
+		if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow)) {
+			allow = NULL;
+			nallow = 0;
+			if (!o->force) {
+				pr_error("cannot read the allowlist");
+				goto out;
+			}
+		}
+		if (!o->force && lockout_check(&set, allow, nallow))
 			goto out;
-		note_allowlisted(st, &set);
+		note_allowlisted(&set, allow, nallow);
 	}
 	entries = calloc(set.count, sizeof(*entries));
 	if (!entries) {
@@ -297,6 +297,7 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 	ret = EXIT_OK;
 out:
 	free(entries);
+	free(allow);
 	free(set.items);
 	xg_state_close(st);
 	return ret;
@@ -322,7 +323,7 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 		ret = EXIT_USAGE;
 		goto out;
 	}
-	if (cli_open_state(&o->common, XG_OPEN_LOCK, &st))
+	if (xg_state_open(o->common.pin_path, XG_OPEN_LOCK, &st))
 		goto out;
 	if (o->all) {
 		err = xg_list_clear(st, list, &removed);

@@ -61,13 +61,6 @@ int cli_begin(const struct common_opts *common)
 	return 0;
 }
 
-int cli_open_state(const struct common_opts *common, unsigned int flags,
-		   struct xg_state **st)
-{
-	/* The library has already said why. */
-	return xg_state_open(common->pin_path, flags, st);
-}
-
 struct xg_state *cli_open_state_quietly(const char *pin_path, unsigned int flags)
 {
 	xg_print_fn_t old = xg_set_print(NULL);
