@@ -6,7 +6,10 @@
  * Per packet that has a rule (destination port and protocol, then the
  * protocol alone, then "any"):
  *   0. a budget spent beyond what even an established source may use drops
- *      the packet at once, before the source is looked up;
+ *      the packet at once, before the source is looked up; so does one
+ *      spent beyond what a new source may use, unless the source carries
+ *      a mark of having lately passed from before the budget's current
+ *      run of drops (guard_maps.h);
  *   1. a known source is held to its own meters (pps, bytes/s, SYN/s);
  *      while it keeps going over, it is banned after ban_after;
  *   2. the rule's budget holds all sources together; established sources
@@ -166,6 +169,15 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 	};
 
 	if (key->family == 4) {
+		struct guard_cells_v4 *cells;
+		__u32 zero = 0;
+
+		/* User space gives every cell the host bit while a rule may
+		 * ban; this covers the moment before it has, after the rule
+		 * came in. */
+		cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
+		if (cells)
+			cells->cell[(key->addr[0] << 8 | key->addr[1]) & 0xffff] |= GUARD_CELL_HOST;
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
 	} else if (prefix_len == 128) {
 		bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);
@@ -237,30 +249,50 @@ static __always_inline int budget_over(struct guard_config *cfg, struct guard_ru
 }
 
 /*
+ * Is the budget spent beyond a tolerance?  Beyond the whole of it, even an
+ * established source would be refused; beyond half, a new one would.
+ * Either way the packet can go before its source is looked up, which is
+ * most of the cost of a random-source flood.  A plain read; the CAS comes
+ * later for packets that may pass.
+ */
+static __always_inline int budget_spent(__u64 tat, __u64 tolerance, __u64 now)
+{
+	return tat > now && tat - now > tolerance;
+}
+
+static __always_inline int marked(struct guard_marks *marks, __u32 slot, __u64 now)
+{
+	__u8 cur = guard_mark_epoch(now), seen = marks->epoch[slot & (GUARD_MARK_SLOTS - 1)];
+
+	return seen && (seen == cur || seen == (cur == 1 ? 255 : cur - 1));
+}
+
+/* Written only when the epoch moved on: every CPU reads these lines. */
+static __always_inline void mark(struct guard_marks *marks, __u32 slot, __u64 now)
+{
+	__u8 cur = guard_mark_epoch(now);
+	__u8 *seen = &marks->epoch[slot & (GUARD_MARK_SLOTS - 1)];
+
+	if (*seen != cur)
+		*seen = cur;
+}
+
+/*
  * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
  */
-/*
- * A budget so far over that even an established source would be refused:
- * the packet can be dropped before its source is looked up, which is most
- * of the cost of a random-source flood.  A plain read; the CAS comes later
- * for packets that may pass.
- */
-static __always_inline int budget_spent(__u64 tat, const struct guard_meter *m, __u64 now)
-{
-	return tat > now && tat - now > m->tolerance_ns;
-}
 
 static __always_inline int rate_limit(struct packet *pkt, struct guard_config *cfg)
 {
 	struct guard_source_key skey;
 	struct guard_rule_key rkey;
 	struct guard_rule_state *rs;
+	struct guard_marks *marks;
 	struct guard_source *src;
 	struct guard_rule *rule;
 	__u64 now, pkt_tat, bytes_tat, syn_tat;
-	__u32 slot;
+	__u32 slot, zero = 0, mslot;
 	__u8 prefix_len;
-	int is_syn, established;
+	int is_syn, established, new_refused = 0, before_drops = 0;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -279,12 +311,24 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
 	slot = rule->slot;
 	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
-	if (rs && (((rule->flags & GUARD_RULE_BUDGET) &&
-		     budget_spent(rs->budget_tat, &rule->budget, now)) ||
-		    (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
-		     budget_spent(rs->budget_syn_tat, &rule->budget_syn, now))))
-		return budget_over(cfg, rs, &rkey, now);
+	if (rs && (rule->flags & GUARD_RULE_BUDGET)) {
+		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns, now))
+			return budget_over(cfg, rs, &rkey, now);
+		new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, now);
+	}
+	if (rs && is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN)) {
+		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns, now))
+			return budget_over(cfg, rs, &rkey, now);
+		new_refused |= budget_spent(rs->budget_syn_tat,
+					    rule->budget_syn.tolerance_ns / 2, now);
+	}
 	source_key(pkt, cfg, &rkey, &skey, &prefix_len);
+	mslot = guard_mark_slot(&skey);
+	marks = bpf_map_lookup_elem(&xg_marks, &zero);
+	/* Only an established source could pass now, and this one has not
+	 * been seen established lately. */
+	if (rs && new_refused && marks && !marked(marks, mslot, now))
+		return budget_over(cfg, rs, &rkey, now);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
 	/* 1. The source's own meters: all must conform, then all move. */
@@ -323,9 +367,9 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		/* Established: old enough, and there before the current run
 		 * of budget drops began.  Sources of a spoofed flood that got
 		 * through the half burst grow old too, but never that. */
-		established = src && now - src->first_seen_ns >= age_needed &&
-			      (now - rs->last_over_ns > OVER_GAP_NS ||
-			       src->first_seen_ns < rs->over_since_ns);
+		before_drops = now - rs->last_over_ns > OVER_GAP_NS ||
+			       (src && src->first_seen_ns < rs->over_since_ns);
+		established = src && now - src->first_seen_ns >= age_needed && before_drops;
 		/* SYNs first: a SYN flood the SYN budget holds back must not
 		 * also spend the packet budget that every client shares. */
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
@@ -340,7 +384,15 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 			return budget_over(cfg, rs, &rkey, now);
 	}
 
-	/* 3. Conforming: commit the meters, or start tracking the source. */
+	/* 3. Conforming: commit the meters, or start tracking the source.
+	 * A tracked source seen before the budget's current run of drops (or
+	 * while there is none) is marked: it is, or may grow, established,
+	 * and the early drop must let it through to be asked.  Not on its
+	 * first packet: the first burst of a spoofed flood passes while the
+	 * budget is still quiet, and its sources, each seen once, would fill
+	 * the marks. */
+	if (before_drops && src && marks)
+		mark(marks, mslot, now);
 	if (src) {
 		src->pkt_tat = pkt_tat;
 		src->bytes_tat = bytes_tat;

@@ -125,6 +125,24 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xg_events SEC(".maps");
 
+/* One value each: the marks of established sources, and the IPv4 cells
+ * (guard_maps.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_marks);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_marks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_cells_v4);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_cells_v4 SEC(".maps");
+
 /* Run before ordinary programs in the libxdp dispatcher; let passed
  * packets go on to the next program. */
 struct {
@@ -235,6 +253,28 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 	return e ? block_reason(e) : 0;
 }
 
+/* The lists with nothing in the /16 of an IPv4 source, as skip bits. */
+static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
+{
+	struct guard_cells_v4 *cells;
+	__u32 zero = 0;
+	__u8 cell;
+
+	if (pkt->l3_proto != ETH_P_IP || !(skip & GUARD_CELLS_V4))
+		return skip;
+	cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
+	if (!cells)
+		return skip;
+	cell = cells->cell[bpf_ntohl(pkt->saddr4) >> 16];
+	if (!(cell & GUARD_CELL_ALLOW))
+		skip |= GUARD_SKIP_ALLOW_V4;
+	if (!(cell & GUARD_CELL_HOST))
+		skip |= GUARD_SKIP_BLOCK_V4;
+	if (!(cell & GUARD_CELL_NET))
+		skip |= GUARD_SKIP_BLKNET_V4;
+	return skip;
+}
+
 #include "ratelimit.h"
 
 SEC("xdp")
@@ -261,6 +301,7 @@ int xdp_guard(struct xdp_md *ctx)
 		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
 	}
 
+	skip = cell_skips(&pkt, skip);
 	/* The allowlist skips every other check, the transport header's
 	 * sanity included. */
 	if (allowed(&pkt, skip))

@@ -34,6 +34,8 @@
 #define GUARD_MAP_RULE_STATE	"xg_rule_state"	/* per-rule budget buckets */
 #define GUARD_MAP_SOURCES	"xg_sources"	/* per-source buckets, LRU */
 #define GUARD_MAP_EVENTS	"xg_events"	/* ring buffer to user space */
+#define GUARD_MAP_MARKS		"xg_marks"	/* sources lately established, hashed */
+#define GUARD_MAP_CELLS_V4	"xg_cells_v4"	/* which lists have entries in each /16 */
 
 /*
  * Capacities.  Hash maps are created with BPF_F_NO_PREALLOC (LPM tries
@@ -202,6 +204,46 @@ struct guard_source {
 	__u64 last_event_ns;	/* last "first drop" event for this source */
 };
 
+/*
+ * Marks of established sources, for the budget's early drop.  While a
+ * budget is spent beyond what a new source may use, a packet whose source
+ * has no mark is dropped before the source is looked up: under a spoofed
+ * flood that lookup, a cache miss in a large LRU map, is most of the cost
+ * of every packet.  A source's slot (a hash of its key) holds the epoch in
+ * which a packet of it, tracked already, last passed while the budget was
+ * not dropping, or came from before the current run of drops: a source
+ * that is, or may grow, established.  A mark counts in that epoch and the next, so it
+ * lasts GUARD_MARK_EPOCH_NS to twice that and then fades without anyone
+ * clearing it.  Slots shared by two sources only cost the
+ * lookup that a mark stands for: the verdict comes from the source's own
+ * state.  The epoch is stored as 1..255, so 0 (never marked) never counts.
+ */
+#define GUARD_MARK_SLOTS	65536
+#define GUARD_MARK_EPOCH_SHIFT	38	/* epochs of 2^38 ns, about 4.6 minutes */
+#define GUARD_MARK_EPOCH_NS	(1ULL << GUARD_MARK_EPOCH_SHIFT)
+
+struct guard_marks {
+	__u8 epoch[GUARD_MARK_SLOTS];
+};
+
+/* A source's mark slot: a multiplicative hash of its key's words.  Here
+ * so that user space (the tests) finds the slot the program uses. */
+static inline __u32 guard_mark_slot(const struct guard_source_key *key)
+{
+	__u32 w[sizeof(*key) / 4], h = 0;
+	unsigned int i;
+
+	__builtin_memcpy(w, key, sizeof(w));
+	for (i = 0; i < sizeof(w) / 4; i++)
+		h = (h ^ w[i]) * 0x9E3779B1U;
+	return h >> 16;		/* GUARD_MARK_SLOTS is 2^16 */
+}
+
+static inline __u8 guard_mark_epoch(__u64 now)
+{
+	return (now >> GUARD_MARK_EPOCH_SHIFT) % 255 + 1;
+}
+
 #define GUARD_V6_PREFIX_DEFAULT 64
 #define GUARD_ESTABLISHED_NS_DEFAULT (2ULL * 1000000000ULL)
 #define GUARD_EVENT_WINDOW_NS_DEFAULT (10ULL * 1000000000ULL)
@@ -234,6 +276,32 @@ struct guard_config {
 #define GUARD_SKIP_BLOCK_V6	(1U << 3)
 #define GUARD_SKIP_BLKNET_V4	(1U << 4)
 #define GUARD_SKIP_BLKNET_V6	(1U << 5)
+/* xg_cells_v4 is up to date: a list whose bit is clear in the cell of a
+ * packet's source has nothing for it. */
+#define GUARD_CELLS_V4		(1U << 6)
+/* ...and was built while a rule may auto-ban: every cell has the host bit. */
+#define GUARD_CELLS_BANS	(1U << 7)
+
+/*
+ * Which IPv4 lists have anything in each /16, indexed by the first two
+ * bytes of the address: the allowlist and the prefix trie when a prefix
+ * overlaps the /16, the host hash when an address in it is listed.  A
+ * flood from space no list touches then costs no lookup at all, where it
+ * would otherwise miss in the host hash's bucket array (16 MiB, out of
+ * every cache) and walk the tries.  User space keeps the cells, under the
+ * pin path's lock: bits are set before entries go in and cleared only
+ * after they are gone, so a cell never says "nothing" while there is
+ * something.  While a rule may auto-ban, every cell has the host bit, as
+ * the program bans into the host hash without touching the cells.
+ */
+#define GUARD_CELL_ALLOW	(1U << 0)
+#define GUARD_CELL_HOST		(1U << 1)
+#define GUARD_CELL_NET		(1U << 2)
+#define GUARD_CELL_COUNT	65536
+
+struct guard_cells_v4 {
+	__u8 cell[GUARD_CELL_COUNT];
+};
 
 enum guard_event_type {
 	GUARD_EVENT_BAN = 1,		/* a source was auto-banned */

@@ -227,7 +227,146 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
 }
 
-int xg_state_refresh(struct xg_state *st)
+/* ---- IPv4 cells (guard_maps.h) ------------------------------------------ */
+
+static __u8 cell_bit(enum xg_map_id map)
+{
+	switch (map) {
+	case XG_MAP_ALLOW_V4:
+		return GUARD_CELL_ALLOW;
+	case XG_MAP_BLOCK_V4:
+		return GUARD_CELL_HOST;
+	case XG_MAP_BLKNET_V4:
+		return GUARD_CELL_NET;
+	default:
+		return 0;
+	}
+}
+
+/* Mark the /16 cells an IPv4 prefix overlaps.  The address is cut to the
+ * prefix first: a key may carry bits past its length, which the trie
+ * ignores, and so must the cells. */
+static void cells_mark(struct guard_cells_v4 *cells, __u8 bit, const uint8_t addr[4],
+		       unsigned int len)
+{
+	uint32_t host = len >= 32 ? 0 : ~0U >> len;
+	uint32_t a = ((uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3]) & ~host;
+	uint32_t last = a | host;
+
+	for (uint32_t c = a >> 16; c <= last >> 16; c++)
+		cells->cell[c] |= bit;
+}
+
+static int cells_read(const struct xg_state *st, struct guard_cells_v4 *cells)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, cells) ? -errno : 0;
+}
+
+static int cells_write(const struct xg_state *st, const struct guard_cells_v4 *cells)
+{
+	__u32 zero = 0;
+
+	return bpf_map_update_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, cells, BPF_ANY) ?
+		       -errno : 0;
+}
+
+/*
+ * Compute every cell from what the IPv4 maps hold now.  Entries already
+ * expired are left out: the program treats them as absent, and they stay
+ * expired.  While a rule may auto-ban, the program can add a host anywhere,
+ * so every cell gets the host bit.
+ */
+static int cells_rebuild(const struct xg_state *st, bool bans)
+{
+	static const enum xg_map_id maps[] = {
+		XG_MAP_ALLOW_V4, XG_MAP_BLOCK_V4, XG_MAP_BLKNET_V4,
+	};
+	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
+	uint64_t now = xg_now_ns();
+	int ret = 0;
+
+	if (!cells)
+		return -ENOMEM;
+	if (bans)
+		memset(cells->cell, GUARD_CELL_HOST, sizeof(cells->cell));
+	for (size_t m = 0; m < ARRAY_SIZE(maps) && !ret; m++) {
+		size_t ksize = xg_map_layouts[maps[m]].key_size;
+		struct map_dump d;
+
+		if (bans && maps[m] == XG_MAP_BLOCK_V4)
+			continue;
+		ret = dump_map(st, maps[m], &d);
+		for (size_t i = 0; !ret && i < d.n; i++) {
+			struct xg_prefix p;
+
+			if (d.vals[i].expires_ns && d.vals[i].expires_ns <= now)
+				continue;
+			key_prefix(maps[m], d.keys + i * ksize, &p);
+			cells_mark(cells, cell_bit(maps[m]), p.addr, p.len);
+		}
+		if (!ret)
+			dump_free(&d);
+	}
+	if (!ret)
+		ret = cells_write(st, cells);
+	free(cells);
+	return ret;
+}
+
+static int refresh(struct xg_state *st, bool rebuild_cells);
+
+/* Before entries go in: mark their cells (building them first if they are
+ * not in use yet). */
+static int cells_add(struct xg_state *st, enum xg_list list,
+		     const struct xg_entry *entries, size_t n)
+{
+	struct guard_cells_v4 *cells;
+	struct guard_config cfg;
+	uint8_t key[KEY_MAX];
+	bool changed = false;
+	int ret;
+
+	ret = xg_config_read(st, &cfg);
+	if (!ret && !(cfg.skip_lists & GUARD_CELLS_V4)) {
+		/* Not in use yet: build them from the lists as they are (for
+		 * a new state, empty), so that this add only marks its own. */
+		ret = refresh(st, true);
+		if (!ret)
+			ret = xg_config_read(st, &cfg);
+	}
+	if (ret || !(cfg.skip_lists & GUARD_CELLS_V4))
+		return ret;
+	cells = malloc(sizeof(*cells));
+	if (!cells)
+		return -ENOMEM;
+	ret = cells_read(st, cells);
+	for (size_t i = 0; !ret && i < n; i++) {
+		const struct xg_prefix *p = &entries[i].prefix;
+		__u8 bit = cell_bit(entry_key(list, p, key));
+		uint32_t first;
+
+		if (!bit)
+			continue;
+		first = (uint32_t)p->addr[0] << 8 | p->addr[1];
+		/* A prefix within one /16 that is marked already. */
+		if ((cells->cell[first] & bit) && p->len >= 16)
+			continue;
+		cells_mark(cells, bit, p->addr, p->len);
+		changed = true;
+	}
+	if (!ret && changed)
+		ret = cells_write(st, cells);
+	free(cells);
+	return ret;
+}
+
+/*
+ * After a change: which maps are empty, and the cells.  rebuild_cells is
+ * false only after an add, which marked its cells beforehand.
+ */
+static int refresh(struct xg_state *st, bool rebuild_cells)
 {
 	static const struct {
 		enum xg_map_id map;
@@ -252,10 +391,29 @@ int xg_state_refresh(struct xg_state *st)
 	ret = xg_config_read(st, &cfg);
 	if (ret)
 		return ret;
+	/* Auto-ban coming or going changes every cell's host bit. */
+	if (rebuild_cells || !(cfg.skip_lists & GUARD_CELLS_V4) ||
+	    bans != !!(cfg.skip_lists & GUARD_CELLS_BANS)) {
+		ret = cells_rebuild(st, bans);
+		if (ret) {
+			pr_warn("cannot update %s: %s; the program looks in every list\n",
+				GUARD_MAP_CELLS_V4, strerror(-ret));
+			skip &= ~GUARD_CELLS_V4;
+		} else {
+			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : 0);
+		}
+	} else {
+		skip |= cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_BANS);
+	}
 	if (cfg.skip_lists == skip)
 		return 0;
 	cfg.skip_lists = skip;
 	return xg_config_write(st, &cfg);
+}
+
+int xg_state_refresh(struct xg_state *st)
+{
+	return refresh(st, true);
 }
 
 /* One change made by xg_list_add(), so that it can be undone. */
@@ -356,6 +514,12 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			return -EINVAL;
 		}
 	}
+	ret = cells_add(st, list, entries, n);
+	if (ret) {
+		pr_warn("cannot update %s: %s; nothing was added\n", GUARD_MAP_CELLS_V4,
+			strerror(-ret));
+		return ret;
+	}
 	undo = calloc(n ? n : 1, sizeof(*undo));
 	p.keys = malloc(BATCH * KEY_MAX);
 	p.vals = malloc(BATCH * sizeof(*p.vals));
@@ -434,8 +598,9 @@ out:
 	free(p.vals);
 	free(p.index);
 	free(undo);
-	/* Also after a failure: the undo may have emptied a map again. */
-	xg_state_refresh(st);
+	/* Also after a failure: the undo may have emptied a map again, and
+	 * the cells marked for what was not added may be cleared. */
+	refresh(st, ret != 0);
 	return ret;
 }
 

@@ -53,6 +53,10 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 		GUARD_SOURCES_MAX, 0 },
 	[XG_MAP_EVENTS] = { GUARD_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF,
 		0, 0, GUARD_EVENTS_BYTES, 0 },
+	[XG_MAP_MARKS] = { GUARD_MAP_MARKS, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_marks), 1, 0 },
+	[XG_MAP_CELLS_V4] = { GUARD_MAP_CELLS_V4, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_cells_v4), 1, 0 },
 };
 
 static const char *pin_or_default(const char *pin_path)

@@ -29,6 +29,8 @@ const char *const guard_map_names[GM_COUNT] = {
 	[GM_RULE_STATE] = GUARD_MAP_RULE_STATE,
 	[GM_SOURCES] = GUARD_MAP_SOURCES,
 	[GM_EVENTS] = GUARD_MAP_EVENTS,
+	[GM_MARKS] = GUARD_MAP_MARKS,
+	[GM_CELLS_V4] = GUARD_MAP_CELLS_V4,
 };
 
 int guard_open(struct guard *g, const char *pin_root)
@@ -151,6 +153,10 @@ int guard_reset(const struct guard *g)
 	if (!err)
 		err = zero_array(g->map_fd[GM_RULE_STATE], GUARD_RULES_MAX,
 				 sizeof(struct guard_rule_state), 1);
+	if (!err)
+		err = zero_array(g->map_fd[GM_MARKS], 1, sizeof(struct guard_marks), 1);
+	if (!err)
+		err = zero_array(g->map_fd[GM_CELLS_V4], 1, sizeof(struct guard_cells_v4), 1);
 	return err;
 }
 

@@ -33,6 +33,8 @@ enum guard_map_id {
 	GM_RULE_STATE,
 	GM_SOURCES,
 	GM_EVENTS,
+	GM_MARKS,
+	GM_CELLS_V4,
 	GM_COUNT,
 };
 

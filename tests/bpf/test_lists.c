@@ -6,9 +6,13 @@
  */
 #include <netinet/in.h>
 #include <linux/if_ether.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <bpf/bpf.h>
 
 #include "tests.h"
 
@@ -443,6 +447,78 @@ START_TEST(test_expiry_follows_monotonic_clock)
 }
 END_TEST
 
+/* ---- IPv4 cells --------------------------------------------------------- */
+
+/* Clear every cell but cell[index], which gets bits, and switch the cells
+ * on or off. */
+static void cells_set(bool in_use, unsigned int index, uint8_t bits)
+{
+	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(cells);
+	cells->cell[index & 0xffff] = bits;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_CELLS_V4], &zero, cells, BPF_ANY), 0);
+	free(cells);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	if (in_use)
+		cfg.skip_lists |= GUARD_CELLS_V4;
+	else
+		cfg.skip_lists &= ~GUARD_CELLS_V4;
+	LIST_OK(guard_config_set(&tg, &cfg));
+}
+
+#define CELL(a, b) ((a) << 8 | (b))
+
+/* With the cells in use, a list whose bit is clear in the source's /16 is
+ * not looked at: proof that the program reads them, and reads the right
+ * cell.  (User space never leaves a listed entry's bit clear.) */
+START_TEST(test_cells_skip_lists)
+{
+	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
+	LIST_OK(guard_block(&tg, "198.18.0.0/15", 0));
+	LIST_OK(guard_allow(&tg, "203.0.113.0/24", 0));
+	LIST_OK(guard_block(&tg, "203.0.113.9", 0));
+
+	/* Not in use: every list is looked at, whatever the cells say. */
+	cells_set(false, 0, 0);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+	expect_from("198.19.7.7", GUARD_REASON_BLOCK);
+	expect_from("203.0.113.9", GUARD_REASON_ALLOW);
+
+	/* In use, all clear: nothing is looked at. */
+	cells_set(true, 0, 0);
+	expect_from("192.0.2.1", GUARD_REASON_PASS);
+	expect_from("198.19.7.7", GUARD_REASON_PASS);
+	expect_from("203.0.113.9", GUARD_REASON_PASS);
+
+	/* Each bit opens its own list, in its own cell only. */
+	cells_set(true, CELL(192, 0), GUARD_CELL_HOST);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+	cells_set(true, CELL(192, 0), GUARD_CELL_NET | GUARD_CELL_ALLOW);
+	expect_from("192.0.2.1", GUARD_REASON_PASS);
+	cells_set(true, CELL(198, 19), GUARD_CELL_NET);
+	expect_from("198.19.7.7", GUARD_REASON_BLOCK);
+	expect_from("198.18.7.7", GUARD_REASON_PASS);
+	cells_set(true, CELL(198, 19), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	expect_from("198.19.7.7", GUARD_REASON_PASS);
+	cells_set(true, CELL(203, 0), GUARD_CELL_HOST);
+	expect_from("203.0.113.9", GUARD_REASON_BLOCK);
+	cells_set(true, CELL(203, 0), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	expect_from("203.0.113.9", GUARD_REASON_ALLOW);
+}
+END_TEST
+
+/* The cells are IPv4 only: IPv6 sources are always looked up. */
+START_TEST(test_cells_leave_ipv6_alone)
+{
+	LIST_OK(guard_block(&tg, CASE_SRC6, 0));
+	cells_set(true, 0, 0);
+	expect_from(CASE_SRC6, GUARD_REASON_BLOCK);
+}
+END_TEST
+
 Suite *lists_suite(void)
 {
 	Suite *s = suite_create("lists");
@@ -476,6 +552,12 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_expired_prefixes_nested);
 	tcase_add_test(tc, test_allow_expiry);
 	tcase_add_test(tc, test_expiry_follows_monotonic_clock);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("cells");
+	tcase_add_checked_fixture(tc, tg_setup, NULL);
+	tcase_add_test(tc, test_cells_skip_lists);
+	tcase_add_test(tc, test_cells_leave_ipv6_alone);
 	suite_add_tcase(s, tc);
 
 	return s;

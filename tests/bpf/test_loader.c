@@ -280,6 +280,8 @@ START_TEST(test_map_layouts)
 		  sizeof(struct guard_source_key), sizeof(struct guard_source),
 		  GUARD_SOURCES_MAX, 0 },
 		{ GM_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0, GUARD_EVENTS_BYTES, 0 },
+		{ GM_MARKS, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_marks), 1, 0 },
+		{ GM_CELLS_V4, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_cells_v4), 1, 0 },
 	};
 	unsigned int i;
 

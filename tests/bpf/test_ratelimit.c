@@ -15,7 +15,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include <bpf/bpf.h>
@@ -598,12 +600,41 @@ static void flood_addr(char *buf, size_t size, unsigned int i)
 }
 
 /* A source tracked since long before established_ns (2 s by default). */
+/* The budgets' mark of a source (guard_maps.h): its slot's epoch byte. */
+static uint8_t mark_get(const struct guard_source_key *k)
+{
+	struct guard_marks *m = malloc(sizeof(*m));
+	uint32_t zero = 0;
+	uint8_t epoch;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_MARKS], &zero, m), 0);
+	epoch = m->epoch[guard_mark_slot(k)];
+	free(m);
+	return epoch;
+}
+
+static void mark_put(const struct guard_source_key *k, uint8_t epoch)
+{
+	struct guard_marks *m = malloc(sizeof(*m));
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(m);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_MARKS], &zero, m), 0);
+	m->epoch[guard_mark_slot(k)] = epoch;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_MARKS], &zero, m, BPF_ANY), 0);
+	free(m);
+}
+
+/* A source tracked for 3 s, marked as its packets before any budget drop
+ * would have marked it. */
 static void put_established(const char *addr, uint16_t port, uint8_t proto)
 {
 	struct guard_source_key k = skey(addr, port, proto);
 	struct guard_source v = { .first_seen_ns = monotonic_ns() - 3 * SEC_NS };
 
 	source_put(&k, &v);
+	mark_put(&k, guard_mark_epoch(monotonic_ns()));
 }
 
 /*
@@ -652,9 +683,13 @@ START_TEST(test_budget_established_setting)
 	unsigned int i;
 
 	limit(&l);
-	for (i = 0; i < 6; i++) {
+	/* Source 0 twice, before any drop: tracked, then marked.  Five new
+	 * packets in all, then drops. */
+	flood_addr(addr, sizeof(addr), 0);
+	expect_udp(addr, 53, GUARD_REASON_PASS);
+	for (i = 0; i < 5; i++) {
 		flood_addr(addr, sizeof(addr), i);
-		expect_udp(addr, 53, i < 5 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+		expect_udp(addr, 53, i < 4 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
 	}
 	flood_addr(addr, sizeof(addr), 0);
 	expect_udp(addr, 53, GUARD_REASON_BUDGET);
@@ -831,8 +866,100 @@ START_TEST(test_established_predates_budget_drops)
 	source_put(&kc, &old);
 	old.first_seen_ns = now - 3 * SEC_NS;
 	source_put(&ks, &old);
+	/* Both marked, as if by a hash collision for the spoofed one: the
+	 * verdict comes from the source's own state, not from the mark. */
+	mark_put(&kc, guard_mark_epoch(now));
+	mark_put(&ks, guard_mark_epoch(now));
 	expect_udp("192.0.2.51", 53, GUARD_REASON_BUDGET);
 	expect_udp("192.0.2.50", 53, GUARD_REASON_PASS);
+}
+END_TEST
+
+/* A packet of a tracked source that passes while the budget is not
+ * dropping marks the source with the current epoch; a flood source let in
+ * during a run of drops is not marked. */
+START_TEST(test_marks_made_while_quiet)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 11,
+	};
+	struct guard_source_key k = skey("192.0.2.60", 0, IPPROTO_UDP);
+	struct guard_source_key kf;
+	struct guard_rule_state rs;
+	uint32_t slot = 0;
+	char addr[32];
+	uint8_t e0, e1, got;
+	unsigned int i;
+
+	limit(&l);
+	/* The first packet only starts tracking the source: a spoofed
+	 * flood's sources are each seen once. */
+	expect_udp("192.0.2.60", 53, GUARD_REASON_PASS);
+	ck_assert_uint_eq(mark_get(&k), 0);
+	e0 = guard_mark_epoch(monotonic_ns());
+	expect_udp("192.0.2.60", 53, GUARD_REASON_PASS);
+	e1 = guard_mark_epoch(monotonic_ns());
+	got = mark_get(&k);
+	ck_assert_msg(got == e0 || got == e1, "mark %u, epoch %u..%u", got, e0, e1);
+
+	/* Spend the rest of the new sources' half (six packets): drops
+	 * begin. */
+	for (i = 0; i < 5; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 4 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	/* One second of budget comes back.  The run of drops goes on (a
+	 * drop just now, as a flood would make): the source the budget lets
+	 * in arrives during it, and gets no mark. */
+	sleep(1);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_RULE_STATE], &slot, &rs), 0);
+	rs.last_over_ns = monotonic_ns();
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_RULE_STATE], &slot, &rs, BPF_ANY), 0);
+	flood_addr(addr, sizeof(addr), 10);
+	kf = skey(addr, 0, IPPROTO_UDP);
+	expect_udp(addr, 53, GUARD_REASON_PASS);
+	ck_assert_uint_eq(mark_get(&kf), 0);
+}
+END_TEST
+
+/*
+ * While the budget is spent beyond the new sources' half, a source without
+ * a current mark is dropped before it is looked up, even one established
+ * by its age; with a mark it is looked up and passes.  A mark two epochs
+ * old has faded.
+ */
+START_TEST(test_unmarked_dropped_early)
+{
+	struct guard_limit l = { .proto = 0, .budget_pps = 1, .budget_burst = 10 };
+	struct guard_source_key k = skey(CASE_SRC4, 0, 0);
+	struct guard_source before, after;
+	char addr[32];
+	uint8_t now_epoch;
+	unsigned int i;
+
+	limit(&l);
+	put_established(CASE_SRC4, 0, 0);
+	for (i = 0; i < 6; i++) {
+		flood_addr(addr, sizeof(addr), i);
+		expect_udp(addr, 53, i < 5 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	now_epoch = guard_mark_epoch(monotonic_ns());
+
+	mark_put(&k, 0);
+	ck_assert(source_get(&k, &before));
+	expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_BUDGET);
+	/* Dropped before the lookup: its meters did not move. */
+	ck_assert(source_get(&k, &after));
+	ck_assert_uint_eq(after.pkt_tat, before.pkt_tat);
+
+	/* Two epochs back has faded; the one before the current still
+	 * counts (wrapping from 1 to 255). */
+	mark_put(&k, now_epoch > 2 ? now_epoch - 2 : now_epoch + 253);
+	expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_BUDGET);
+	mark_put(&k, now_epoch == 1 ? 255 : now_epoch - 1);
+	expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_PASS);
+	mark_put(&k, now_epoch);
+	expect_tcp(CASE_SRC4, 80, TCP_ACK, GUARD_REASON_PASS);
 }
 END_TEST
 
@@ -1380,6 +1507,8 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_spent_drops_first);
 	tcase_add_test(tc, test_neighbour_discovery_not_limited);
 	tcase_add_test(tc, test_established_predates_budget_drops);
+	tcase_add_test(tc, test_marks_made_while_quiet);
+	tcase_add_test(tc, test_unmarked_dropped_early);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");

@@ -161,6 +161,9 @@ static const char *const mutation_names[] = {
 	"same", "value_size", "key_size", "max_entries", "type", "flags",
 };
 
+/* Largest value of a per-CPU map: PCPU_MIN_UNIT_SIZE in the kernel. */
+#define PERCPU_VALUE_MAX (32 * 1024)
+
 static bool is_array(enum bpf_map_type t)
 {
 	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
@@ -205,7 +208,11 @@ static bool mutate(const struct map_def *def, enum mutation m, struct map_def *o
 			d.type = BPF_MAP_TYPE_ARRAY;
 			break;
 		case BPF_MAP_TYPE_ARRAY:
-			d.type = BPF_MAP_TYPE_PERCPU_ARRAY;
+			/* The closest other type, where the kernel takes it: a
+			 * per-CPU value must fit a per-CPU unit (32 KiB), so the
+			 * 64 KiB tables (marks, cells) become a hash instead. */
+			d.type = d.value_size <= PERCPU_VALUE_MAX ?
+				 BPF_MAP_TYPE_PERCPU_ARRAY : BPF_MAP_TYPE_HASH;
 			break;
 		default:
 			return false;

@@ -10,6 +10,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -182,6 +183,84 @@ static int cmp_entry(const void *a, const void *b)
 {
 	return xg_prefix_cmp(&((const struct xg_entry *)a)->prefix,
 			     &((const struct xg_entry *)b)->prefix);
+}
+
+/* The skip bits the program reads: set for exactly the empty maps, and
+ * never for a map auto-ban writes to while a rule bans. */
+static uint32_t skip_bits(void)
+{
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(xg_state_map_fd(st, GUARD_MAP_CONFIG),
+					     &zero, &cfg), 0);
+	return cfg.skip_lists;
+}
+
+/* The cell of a.b.x.x, as the program indexes it. */
+#define CELL(a, b) ((uint32_t)(a) << 8 | (uint32_t)(b))
+
+/* A run of cells, first to last inclusive, expected to have bits. */
+struct cell_run {
+	uint32_t first, last;
+	uint8_t bits;
+};
+
+static struct guard_cells_v4 *cells_get(void)
+{
+	struct guard_cells_v4 *c = malloc(sizeof(*c));	/* 64 KiB: not on the stack */
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CELLS_V4), &zero, c), 0);
+	return c;
+}
+
+static void cells_put(const struct guard_cells_v4 *c)
+{
+	uint32_t zero = 0;
+
+	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_CELLS_V4), &zero, c,
+					     BPF_ANY), 0);
+}
+
+/*
+ * Every one of the 65536 cells must be exactly rest plus the bits of the
+ * runs it lies in, and the config must say flags (GUARD_CELLS_V4 and
+ * GUARD_CELLS_BANS) about them.  A cell with a bit too many costs only a
+ * lookup, but one with a bit too few lets a listed source through, so both
+ * count.  Returns how many cells have any bit at all, so that a caller
+ * can also state how far an entry reaches.
+ */
+static size_t assert_cells(uint32_t flags, uint8_t rest, const struct cell_run *runs,
+			   size_t n)
+{
+	uint32_t skip = skip_bits();
+	struct guard_cells_v4 *c;
+	size_t wrong = 0, marked = 0;
+	char first[128] = "";
+
+	ck_assert_msg((skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS)) == flags,
+		      "skip_lists %#x: cells flags %#x, expected %#x", skip,
+		      skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS), flags);
+	c = cells_get();
+	for (uint32_t i = 0; i < GUARD_CELL_COUNT; i++) {
+		uint8_t want = rest;
+
+		for (size_t r = 0; r < n; r++)
+			if (i >= runs[r].first && i <= runs[r].last)
+				want |= runs[r].bits;
+		if (c->cell[i])
+			marked++;
+		if (c->cell[i] == want)
+			continue;
+		if (!wrong++)
+			snprintf(first, sizeof(first), "cell %u.%u is %#x, expected %#x",
+				 i >> 8, i & 0xff, c->cell[i], want);
+	}
+	free(c);
+	ck_assert_msg(!wrong, "%zu cells wrong, first: %s", wrong, first);
+	return marked;
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -389,6 +468,16 @@ static void fill_until_full(enum xg_list list, int family, size_t capacity)
 	ck_assert_uint_ge(failed, 1);
 	ck_assert_uint_lt(failed, n);
 	assert_get(list, true, keep, 1);
+	/* The cells the batch marked before it failed are cleared again:
+	 * only the entry kept has one. */
+	if (family == AF_INET) {
+		const struct cell_run run = {
+			CELL(0, 0), CELL(0, 0),
+			list == XG_ALLOWLIST ? GUARD_CELL_ALLOW : GUARD_CELL_HOST,
+		};
+
+		ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, &run, 1), 1);
+	}
 	free(batch);
 }
 
@@ -496,18 +585,6 @@ END_TEST
 
 /* ---- clear -------------------------------------------------------------- */
 
-/* The skip bits the program reads: set for exactly the empty maps, and
- * never for a map auto-ban writes to while a rule bans. */
-static uint32_t skip_bits(void)
-{
-	struct guard_config cfg;
-	uint32_t zero = 0;
-
-	ck_assert_int_eq(bpf_map_lookup_elem(xg_state_map_fd(st, GUARD_MAP_CONFIG),
-					     &zero, &cfg), 0);
-	return cfg.skip_lists;
-}
-
 #define SKIP_ALL (GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 | GUARD_SKIP_BLOCK_V4 | \
 		  GUARD_SKIP_BLOCK_V6 | GUARD_SKIP_BLKNET_V4 | GUARD_SKIP_BLKNET_V6)
 
@@ -519,18 +596,359 @@ START_TEST(test_skip_bits)
 		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
 	};
 
+	/* Every refresh also leaves the IPv4 cells up to date. */
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL & ~GUARD_SKIP_BLOCK_V4);
+	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
-	/* A banning rule: the maps bans go to are looked in, empty or not. */
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
+	/* A banning rule: the maps bans go to are looked in, empty or not,
+	 * and the cells say so (GUARD_CELLS_BANS: host bit everywhere). */
 	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
 	ck_assert_uint_eq(skip_bits(), GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 |
-				       GUARD_SKIP_BLKNET_V4);
+				       GUARD_SKIP_BLKNET_V4 | GUARD_CELLS_V4 |
+				       GUARD_CELLS_BANS);
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
+}
+END_TEST
+
+/* ---- IPv4 cells --------------------------------------------------------- */
+
+/* Nothing listed: no cell has a bit.  The cells are spoiled first, so the
+ * zeros are the refresh's doing and not the fresh map's. */
+START_TEST(test_cells_empty)
+{
+	struct guard_cells_v4 *junk = malloc(sizeof(*junk));
+
+	ck_assert_ptr_nonnull(junk);
+	memset(junk, GUARD_CELL_ALLOW | GUARD_CELL_HOST | GUARD_CELL_NET, sizeof(*junk));
+	cells_put(junk);
+	free(junk);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, NULL, 0), 0);
+}
+END_TEST
+
+/*
+ * One entry on an empty list marks the cells it overlaps with its list's
+ * bit, and no others.  Twice: with the cells in use, where the add marks
+ * them itself, and with a config as a plain xdp-loader load leaves it
+ * (cells not in use, and here spoiled), where the add, or the refresh
+ * after it, must build every cell from the lists.
+ */
+static size_t assert_marks(enum xg_list list, const char *text, uint8_t bit,
+			   uint32_t first, uint32_t last)
+{
+	struct xg_entry e = entry(text, 0, GUARD_ORIGIN_MANUAL);
+	struct cell_run run = { first, last, bit };
+	size_t marked = 0;
+
+	for (int in_use = 1; in_use >= 0; in_use--) {
+		ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
+		ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+		ck_assert_int_eq(xg_state_refresh(st), 0);
+		if (!in_use) {
+			struct guard_cells_v4 *junk = malloc(sizeof(*junk));
+			struct guard_config cfg;
+			uint32_t zero = 0;
+
+			ck_assert_ptr_nonnull(junk);
+			memset(junk, 0xff, sizeof(*junk));
+			cells_put(junk);
+			free(junk);
+			ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CONFIG),
+							     &zero, &cfg), 0);
+			cfg.skip_lists = 0;
+			ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_CONFIG),
+							     &zero, &cfg, BPF_ANY), 0);
+		}
+		ck_assert_int_eq(xg_list_add(st, list, &e, 1, NULL), 0);
+		marked = assert_cells(GUARD_CELLS_V4, 0, &run, bit ? 1 : 0);
+	}
+	return marked;
+}
+
+START_TEST(test_cells_mark)
+{
+	/* A host: its own /16 only, in the host bit.  Spelled out once:
+	 * 192.0 is cell 192 << 8 | 0. */
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "192.0.2.7", GUARD_CELL_HOST,
+				       0xC000, 0xC000), 1);
+	/* A /15: both its /16s, in the net bit. */
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "198.18.0.0/15", GUARD_CELL_NET,
+				       CELL(198, 18), CELL(198, 19)), 2);
+	/* Longer than /16: the one /16 around it. */
+	ck_assert_uint_eq(assert_marks(XG_ALLOWLIST, "203.0.113.0/24", GUARD_CELL_ALLOW,
+				       CELL(203, 0), CELL(203, 0)), 1);
+	/* On the allowlist a host is a prefix like any other. */
+	ck_assert_uint_eq(assert_marks(XG_ALLOWLIST, "192.0.2.7", GUARD_CELL_ALLOW,
+				       CELL(192, 0), CELL(192, 0)), 1);
+	/* Shorter: 2^(16-12) cells. */
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "172.16.0.0/12", GUARD_CELL_NET,
+				       CELL(172, 16), CELL(172, 31)), 16);
+	/* Exactly /16, and the edges of the table. */
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "10.20.0.0/16", GUARD_CELL_NET,
+				       CELL(10, 20), CELL(10, 20)), 1);
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "255.255.255.255", GUARD_CELL_HOST,
+				       CELL(255, 255), CELL(255, 255)), 1);
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "0.0.0.0/0", GUARD_CELL_NET,
+				       CELL(0, 0), CELL(255, 255)), GUARD_CELL_COUNT);
+	/* IPv6 has no cells. */
+	ck_assert_uint_eq(assert_marks(XG_BLOCKLIST, "2001:db8::1", 0, 0, 0), 0);
+	ck_assert_uint_eq(assert_marks(XG_ALLOWLIST, "::/0", 0, 0, 0), 0);
+}
+END_TEST
+
+/* A prefix given with bits past its length (the parser refuses one, the
+ * API takes it) covers what the trie matches: the bits are ignored. */
+START_TEST(test_cells_mark_host_bits)
+{
+	struct xg_entry e = entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL);
+	const struct cell_run want[] = {
+		{ CELL(10, 0), CELL(10, 255), GUARD_CELL_NET },
+	};
+
+	e.prefix.addr[1] = 1;	/* 10.1.0.0/8 */
+	e.prefix.addr[3] = 3;
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &e, 1, NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, want, ARRAY_LEN(want)), 256);
+	/* And a rebuild, from the key as the trie stored it. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, want, ARRAY_LEN(want)), 256);
+}
+END_TEST
+
+/* Several entries at once, some sharing a /16: each cell gets the union. */
+START_TEST(test_cells_mark_batch)
+{
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.3.9", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.0.0/20", 0, GUARD_ORIGIN_MANUAL),
+		/* Marks 198.18 before the /15 comes: the /15 must still
+		 * mark 198.19. */
+		entry("198.18.7.0/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.19.7.1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("198.18.5.0/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct cell_run want[] = {
+		{ CELL(192, 0), CELL(192, 0), GUARD_CELL_HOST | GUARD_CELL_NET },
+		{ CELL(198, 18), CELL(198, 19), GUARD_CELL_NET },
+		{ CELL(198, 18), CELL(198, 18), GUARD_CELL_ALLOW },
+		{ CELL(198, 19), CELL(198, 19), GUARD_CELL_HOST },
+		{ CELL(203, 0), CELL(203, 0), GUARD_CELL_ALLOW },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, want, ARRAY_LEN(want)), 4);
+}
+END_TEST
+
+/*
+ * Removing entries clears the bits nothing else needs: per /16 and per
+ * list, so a bit another entry in the same /16 still needs stays, and so
+ * does another list's bit in the same cell.
+ */
+START_TEST(test_cells_remove)
+{
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.99.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.1.2.3", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_prefix rm_hosts[] = {
+		unit_prefix("192.0.2.7"), unit_prefix("198.51.100.1"),
+	};
+	struct xg_prefix rm_nets[] = {
+		unit_prefix("198.18.0.0/15"), unit_prefix("10.0.0.0/8"),
+	};
+	struct xg_prefix rm_allow = unit_prefix("203.0.113.0/24");
+	const struct cell_run all[] = {
+		{ CELL(192, 0), CELL(192, 0), GUARD_CELL_HOST },
+		{ CELL(198, 51), CELL(198, 51), GUARD_CELL_HOST },
+		{ CELL(198, 18), CELL(198, 19), GUARD_CELL_NET },
+		{ CELL(10, 0), CELL(10, 255), GUARD_CELL_NET },
+		{ CELL(10, 1), CELL(10, 1), GUARD_CELL_HOST },
+		{ CELL(203, 0), CELL(203, 0), GUARD_CELL_ALLOW | GUARD_CELL_NET },
+	};
+	/* 192.0.99.1 still needs 192.0's host bit; 198.51 had only the one. */
+	const struct cell_run no_hosts[] = {
+		all[0], all[2], all[3], all[4], all[5],
+	};
+	/* 10.1.2.3 keeps 10.1's host bit when the /8 around it goes. */
+	const struct cell_run no_nets[] = {
+		all[0], all[4], all[5],
+	};
+	/* The same prefix on the blocklist keeps 203.0's net bit. */
+	const struct cell_run no_allow[] = {
+		all[0], all[4], { CELL(203, 0), CELL(203, 0), GUARD_CELL_NET },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	assert_cells(GUARD_CELLS_V4, 0, all, ARRAY_LEN(all));
+
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, rm_hosts, ARRAY_LEN(rm_hosts),
+					NULL), 0);
+	assert_cells(GUARD_CELLS_V4, 0, no_hosts, ARRAY_LEN(no_hosts));
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, rm_nets, ARRAY_LEN(rm_nets),
+					NULL), 0);
+	assert_cells(GUARD_CELLS_V4, 0, no_nets, ARRAY_LEN(no_nets));
+	ck_assert_int_eq(xg_list_remove(st, XG_ALLOWLIST, &rm_allow, 1, NULL), 0);
+	assert_cells(GUARD_CELLS_V4, 0, no_allow, ARRAY_LEN(no_allow));
+}
+END_TEST
+
+/* Clearing the blocklist takes its host and net bits and leaves the
+ * allowlist's; clearing the allowlist then leaves nothing. */
+START_TEST(test_cells_clear)
+{
+	struct xg_entry both[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct cell_run all[] = {
+		{ CELL(192, 0), CELL(192, 0), GUARD_CELL_ALLOW | GUARD_CELL_HOST },
+		{ CELL(198, 18), CELL(198, 19), GUARD_CELL_ALLOW | GUARD_CELL_NET },
+		{ CELL(203, 0), CELL(203, 0), GUARD_CELL_ALLOW | GUARD_CELL_NET },
+	};
+	const struct cell_run allowed[] = {
+		{ CELL(192, 0), CELL(192, 0), GUARD_CELL_ALLOW },
+		{ CELL(198, 18), CELL(198, 19), GUARD_CELL_ALLOW },
+		{ CELL(203, 0), CELL(203, 0), GUARD_CELL_ALLOW },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, both, ARRAY_LEN(both), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, both, ARRAY_LEN(both), NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, all, ARRAY_LEN(all)), 4);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, allowed, ARRAY_LEN(allowed)), 4);
+	ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, NULL, 0), 0);
+}
+END_TEST
+
+/*
+ * While a rule may auto-ban, the program can put a host in any /16 without
+ * touching the cells: every cell has the host bit.  When the last such
+ * rule goes, only the /16s of real hosts keep it.  A rule that does not
+ * ban changes nothing.
+ */
+START_TEST(test_cells_bans)
+{
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = { entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL) };
+	struct xg_entry later[] = { entry("10.9.9.9", 0, GUARD_ORIGIN_MANUAL) };
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+	struct xg_limit no_ban = { .match = { .port = 0, .proto = 0 }, .pps = 10 };
+	struct xg_limit other = { .match = { .port = 53, .proto = IPPROTO_UDP }, .pps = 10 };
+	const struct cell_run lists[] = {
+		{ CELL(192, 0), CELL(192, 0), GUARD_CELL_HOST },
+		{ CELL(198, 18), CELL(198, 19), GUARD_CELL_NET },
+		{ CELL(203, 0), CELL(203, 0), GUARD_CELL_ALLOW },
+		{ CELL(10, 9), CELL(10, 9), GUARD_CELL_HOST },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, lists, 3), 4);
+
+	/* A rule without auto-ban bans nowhere. */
+	ck_assert_int_eq(xg_limit_set(st, &other), 0);
+	assert_cells(GUARD_CELLS_V4, 0, lists, 3);
+
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4 | GUARD_CELLS_BANS, GUARD_CELL_HOST,
+				       lists, 3), GUARD_CELL_COUNT);
+	/* Lists change meanwhile: the host bit stays everywhere. */
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, later, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[0].prefix, 1, NULL), 0);
+	assert_cells(GUARD_CELLS_V4 | GUARD_CELLS_BANS, GUARD_CELL_HOST, &lists[1], 2);
+	/* 192.0.2.7 back, for what follows. */
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, 1, NULL), 0);
+
+	/* Auto-ban goes when the rule changes to one that does not ban... */
+	ck_assert_int_eq(xg_limit_set(st, &no_ban), 0);
+	assert_cells(GUARD_CELLS_V4, 0, lists, ARRAY_LEN(lists));
+	/* ...comes back with it, and goes when it is removed. */
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	assert_cells(GUARD_CELLS_V4 | GUARD_CELLS_BANS, GUARD_CELL_HOST, lists,
+		     ARRAY_LEN(lists));
+	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, lists, ARRAY_LEN(lists)), 5);
+	ck_assert_int_eq(xg_limit_remove(st, &other.match), 0);
+	assert_cells(GUARD_CELLS_V4, 0, lists, ARRAY_LEN(lists));
+}
+END_TEST
+
+/*
+ * An entry whose deadline has passed is absent for the program, so a
+ * rebuild (here, after removing another entry) leaves its cells out: the
+ * entry itself stays until a prune.  One with a deadline ahead counts.
+ */
+START_TEST(test_cells_expired)
+{
+	/* The library takes a deadline already passed, as it takes any. */
+	uint64_t now = xg_now_ns(), past = now - 1, ahead = now + 3600 * NS;
+	struct xg_entry block[] = {
+		entry("192.0.2.7", past, GUARD_ORIGIN_AUTOBAN),
+		entry("198.18.0.0/15", past, GUARD_ORIGIN_MANUAL),
+		entry("10.1.2.3", ahead, GUARD_ORIGIN_AUTOBAN),
+		entry("100.64.0.0/10", ahead, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("203.0.113.0/24", past, GUARD_ORIGIN_MANUAL),
+		entry("172.16.0.0/16", ahead, GUARD_ORIGIN_MANUAL),
+	};
+	const struct cell_run live[] = {
+		{ CELL(10, 1), CELL(10, 1), GUARD_CELL_HOST },
+		{ CELL(100, 64), CELL(100, 127), GUARD_CELL_NET },
+		{ CELL(172, 16), CELL(172, 16), GUARD_CELL_ALLOW },
+	};
+	struct xg_entry kept[4];
+	size_t removed = 999;
+
+	ck_assert_uint_gt(now, 1);
+	memcpy(kept, block, sizeof(kept));
+	qsort(kept, ARRAY_LEN(kept), sizeof(kept[0]), cmp_entry);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[4].prefix, 1, NULL), 0);
+	/* Still listed: only the cells leave them out. */
+	assert_get(XG_BLOCKLIST, true, kept, ARRAY_LEN(kept));
+	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, live, ARRAY_LEN(live)), 66);
+	/* A prune deletes them, and the cells stay as they are. */
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 3);
+	assert_cells(GUARD_CELLS_V4, 0, live, ARRAY_LEN(live));
 }
 END_TEST
 
@@ -827,6 +1245,14 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_remove_wrong_list);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_skip_bits);
+	tcase_add_test(tc, test_cells_empty);
+	tcase_add_test(tc, test_cells_mark);
+	tcase_add_test(tc, test_cells_mark_batch);
+	tcase_add_test(tc, test_cells_mark_host_bits);
+	tcase_add_test(tc, test_cells_remove);
+	tcase_add_test(tc, test_cells_clear);
+	tcase_add_test(tc, test_cells_bans);
+	tcase_add_test(tc, test_cells_expired);
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
