@@ -501,9 +501,10 @@ section_scale() {
 			"$(awk -v n="$n" -v s="$secs" 'BEGIN { if (s > 0 && n >= 10000) printf "%.0f entries/s", n / s }')"
 	done
 	for n in $SCALE_SIZES; do
-		mem=$(map_memory "$BPFFS/s3-$n" xg_block_v4 xg_block_v6 xg_blknet_v4 xg_blknet_v6)
+		mem=$(map_memory "$BPFFS/s3-$n" xg_block_v4 xg_block_v6 xg_blknet_v4 xg_blknet_v6 \
+			xg_cells_v4 xg_dir_v4 xg_deep_v4)
 		record scale "mem-$n" "blocklist maps, memory (memlock), $n entries" "$mem" MiB "" "" \
-			"xg_block_v4/v6 and xg_blknet_v4/v6, from bpftool map show; all of xdp-guard's maps: $(map_memory "$BPFFS/s3-$n") MiB"
+			"xg_block_v4/v6, xg_blknet_v4/v6 and the IPv4 index (xg_cells_v4, xg_dir_v4, xg_deep_v4), from bpftool map show; all of xdp-guard's maps: $(map_memory "$BPFFS/s3-$n") MiB"
 	done
 }
 

@@ -172,12 +172,18 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 		struct guard_cells_v4 *cells;
 		__u32 zero = 0;
 
-		/* User space gives every cell the host bit while a rule may
-		 * ban; this covers the moment before it has, after the rule
-		 * came in. */
+		/* While a rule may ban, user space gives every cell the host
+		 * bit, and the program ignores the index's; this covers the
+		 * moment after the rule came in and before that. */
+		struct guard_dir_v4 *dir;
+		__u32 chunk = key->addr[0];
+
 		cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
 		if (cells)
 			cells->cell[(key->addr[0] << 8 | key->addr[1]) & 0xffff] |= GUARD_CELL_HOST;
+		dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
+		if (dir)
+			dir->cell[(key->addr[1] << 8 | key->addr[2]) & 0xffff] |= GUARD_DIR_HOST;
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
 	} else if (prefix_len == 128) {
 		bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);

@@ -143,6 +143,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xg_cells_v4 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_dir_v4);
+	__uint(max_entries, GUARD_DIR_CHUNKS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_dir_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct guard_deep_v4);
+	__uint(max_entries, GUARD_BLKNET_V4_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_deep_v4 SEC(".maps");
+
 /* Run before ordinary programs in the libxdp dispatcher; let passed
  * packets go on to the next program. */
 struct {
@@ -218,6 +235,58 @@ static __always_inline __u32 block_reason(const struct guard_entry *e)
 	return e->origin == GUARD_ORIGIN_AUTOBAN ? GUARD_REASON_BAN : GUARD_REASON_BLOCK;
 }
 
+static __always_inline __u32 blocked_by_trie_v4(struct packet *pkt)
+{
+	struct guard_lpm_v4 key = { .prefixlen = 32 };
+	struct guard_entry *e;
+
+	__builtin_memcpy(key.addr, &pkt->saddr4, 4);
+	e = lpm_live(&xg_blknet_v4, &key, &key.prefixlen);
+	return e ? block_reason(e) : 0;
+}
+
+/*
+ * IPv4 through the index (guard_maps.h): the /24's byte says which lookup,
+ * if any, can tell; a prefix without a deadline needs none.  The cells
+ * have already put the /16's empty lists in skip.  Returns the drop
+ * reason, 0 if the source is not blocked, or -1 if the index is missing
+ * and the plain lookups must answer.
+ */
+static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
+{
+	__u32 a = bpf_ntohl(pkt->saddr4), chunk = a >> 24, slot;
+	struct guard_deep_v4 *deep;
+	struct guard_dir_v4 *dir;
+	struct guard_entry *e;
+	__u8 d;
+
+	if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
+		return 0;
+	dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
+	if (!dir)
+		return -1;
+	d = dir->cell[(a >> 8) & 0xffff];
+	/* Auto-ban adds hosts the index has not seen. */
+	if (!(skip & GUARD_SKIP_BLOCK_V4) && ((d & GUARD_DIR_HOST) || (skip & GUARD_CELLS_BANS))) {
+		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
+		if (entry_live(e))
+			return block_reason(e);
+	}
+	if (skip & GUARD_SKIP_BLKNET_V4)
+		return 0;
+	if (d & GUARD_DIR_LEN)
+		return GUARD_REASON_BLOCK;
+	if (d & GUARD_DIR_TIMED)
+		return blocked_by_trie_v4(pkt);
+	if (!(d & GUARD_DIR_DEEP))
+		return 0;
+	slot = a >> 8;
+	deep = bpf_map_lookup_elem(&xg_deep_v4, &slot);
+	if (!deep || deep->timed)
+		return blocked_by_trie_v4(pkt);
+	return (deep->covered[(a & 0xff) >> 3] >> (a & 7)) & 1 ? GUARD_REASON_BLOCK : 0;
+}
+
 /* The exact-match hash first: most blocklist entries are single hosts, and
  * a hit there costs one hash lookup whatever the list size.  Returns the
  * drop reason, or 0 if the source is not blocked. */
@@ -225,6 +294,12 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 {
 	struct guard_entry *e = NULL;
 
+	if (pkt->l3_proto == ETH_P_IP && (skip & GUARD_CELLS_V4)) {
+		int r = blocked_indexed_v4(pkt, skip);
+
+		if (r >= 0)
+			return r;
+	}
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 

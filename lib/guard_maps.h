@@ -36,6 +36,8 @@
 #define GUARD_MAP_EVENTS	"xg_events"	/* ring buffer to user space */
 #define GUARD_MAP_MARKS		"xg_marks"	/* sources lately established, hashed */
 #define GUARD_MAP_CELLS_V4	"xg_cells_v4"	/* which lists have entries in each /16 */
+#define GUARD_MAP_DIR_V4	"xg_dir_v4"	/* the blocklist per /24 */
+#define GUARD_MAP_DEEP_V4	"xg_deep_v4"	/* prefixes /25../31, per /24 */
 
 /*
  * Capacities.  Hash maps are created with BPF_F_NO_PREALLOC (LPM tries
@@ -276,8 +278,8 @@ struct guard_config {
 #define GUARD_SKIP_BLOCK_V6	(1U << 3)
 #define GUARD_SKIP_BLKNET_V4	(1U << 4)
 #define GUARD_SKIP_BLKNET_V6	(1U << 5)
-/* xg_cells_v4 is up to date: a list whose bit is clear in the cell of a
- * packet's source has nothing for it. */
+/* xg_cells_v4, xg_dir_v4 and xg_deep_v4 are up to date: a list whose bit
+ * is clear in the cell of a packet's source has nothing for it. */
 #define GUARD_CELLS_V4		(1U << 6)
 /* ...and was built while a rule may auto-ban: every cell has the host bit. */
 #define GUARD_CELLS_BANS	(1U << 7)
@@ -301,6 +303,41 @@ struct guard_config {
 
 struct guard_cells_v4 {
 	__u8 cell[GUARD_CELL_COUNT];
+};
+
+/*
+ * The IPv4 blocklist's index by /24, so that a lookup costs the same with
+ * a million entries as with ten: one byte per /24, in 256 values of 64 KiB
+ * (one per first address byte, indexed by the next two), says
+ *   GUARD_DIR_LEN    the longest prefix of /0../24 around the /24 that has
+ *                    no deadline and was made by hand, plus one (0: none):
+ *                    the whole /24 is blocked, no lookup needed;
+ *   GUARD_DIR_TIMED  a prefix of /0../24 around it has a deadline (or came
+ *                    from auto-ban): ask the trie, which knows the time;
+ *   GUARD_DIR_DEEP   prefixes of /25../31 lie inside: see xg_deep_v4;
+ *   GUARD_DIR_HOST   single addresses inside are listed: ask the host hash.
+ * xg_deep_v4 maps such a /24 (the address shifted right by 8, in host byte
+ * order) to the addresses its hand-made, deadline-free prefixes cover, and
+ * whether any of its prefixes has a deadline (then the trie decides).
+ * The trie and the host hash stay the lists themselves; user space builds
+ * the index from them, under the same rules as the cells (GUARD_CELLS_V4
+ * covers both): more is marked before entries go in, less only after they
+ * are gone.  While a rule may auto-ban, the program ignores the host bit.
+ */
+#define GUARD_DIR_LEN		0x1f
+#define GUARD_DIR_DEEP		0x20
+#define GUARD_DIR_HOST		0x40
+#define GUARD_DIR_TIMED		0x80
+#define GUARD_DIR_CHUNKS	256
+
+struct guard_dir_v4 {
+	__u8 cell[65536];
+};
+
+struct guard_deep_v4 {
+	__u8 covered[32];	/* bit i of byte j: address 8j+i of the /24 */
+	__u32 timed;		/* some prefix here has a deadline: ask the trie */
+	__u32 pad;
 };
 
 enum guard_event_type {

@@ -32,6 +32,8 @@ enum xg_map_id {
 	XG_MAP_EVENTS,
 	XG_MAP_MARKS,
 	XG_MAP_CELLS_V4,
+	XG_MAP_DIR_V4,
+	XG_MAP_DEEP_V4,
 	XG_MAP_COUNT,
 };
 
@@ -63,6 +65,21 @@ int xg_config_write(struct xg_state *st, const struct guard_config *cfg);
 /* Does any rule have auto-ban on?  Then the maps it bans into may fill at
  * any time and must never be skipped. */
 bool xg_rules_may_ban(struct xg_state *st);
+
+/* Every entry of a map (lists.c). */
+struct xg_dump {
+	uint8_t *keys;		/* n keys of the map's key size */
+	struct guard_entry *vals;
+	size_t n;
+};
+
+int xg_dump_map(const struct xg_state *st, enum xg_map_id map, struct xg_dump *d);
+void xg_dump_free(struct xg_dump *d);
+
+/* The IPv4 index: cells per /16, the blocklist per /24 (index4.c). */
+int xg_index4_build(const struct xg_state *st, bool bans);
+int xg_index4_add(const struct xg_state *st, enum xg_list list,
+		  const struct xg_entry *entries, size_t n);
 
 static inline int xg_family_addr_len(int family)
 {

@@ -100,17 +100,10 @@ static void key_prefix(enum xg_map_id map, const uint8_t *key, struct xg_prefix 
 	}
 }
 
-/*
- * Every entry of a map, read in bulk: hash maps through the batch API (one
- * system call per few thousand entries, which is what makes a million-entry
- * list quick to list, prune or clear), LPM tries key by key, since they have
- * no batch operations.
- */
-struct map_dump {
-	uint8_t *keys;		/* n keys of the map's key size */
-	struct guard_entry *vals;
-	size_t n;
-};
+/* Every entry of a map, read in bulk (struct xg_dump: internal.h): hash
+ * maps through the batch API (one system call per few thousand entries,
+ * which is what makes a million-entry list quick to list, prune or clear),
+ * LPM tries key by key, since they have no batch operations. */
 
 #define BATCH 8192
 
@@ -119,7 +112,7 @@ static bool has_batch(enum xg_map_id map)
 	return xg_map_layouts[map].type == BPF_MAP_TYPE_HASH;
 }
 
-static int dump_grow(struct map_dump *d, size_t ksize, size_t want)
+static int dump_grow(struct xg_dump *d, size_t ksize, size_t want)
 {
 	uint8_t *k = realloc(d->keys, want * ksize);
 	struct guard_entry *v;
@@ -134,14 +127,14 @@ static int dump_grow(struct map_dump *d, size_t ksize, size_t want)
 	return 0;
 }
 
-static void dump_free(struct map_dump *d)
+void xg_dump_free(struct xg_dump *d)
 {
 	free(d->keys);
 	free(d->vals);
 	memset(d, 0, sizeof(*d));
 }
 
-static int dump_batched(int fd, size_t ksize, struct map_dump *d)
+static int dump_batched(int fd, size_t ksize, struct xg_dump *d)
 {
 	__u64 token = 0;
 	bool first = true;
@@ -163,7 +156,7 @@ static int dump_batched(int fd, size_t ksize, struct map_dump *d)
 	}
 }
 
-static int dump_by_key(int fd, size_t ksize, struct map_dump *d)
+static int dump_by_key(int fd, size_t ksize, struct xg_dump *d)
 {
 	uint8_t cur[KEY_MAX];
 	void *prev = NULL;
@@ -180,7 +173,7 @@ static int dump_by_key(int fd, size_t ksize, struct map_dump *d)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static int dump_map(const struct xg_state *st, enum xg_map_id map, struct map_dump *d)
+int xg_dump_map(const struct xg_state *st, enum xg_map_id map, struct xg_dump *d)
 {
 	size_t ksize = xg_map_layouts[map].key_size;
 	int fd = st->map_fds[map], ret;
@@ -189,7 +182,7 @@ static int dump_map(const struct xg_state *st, enum xg_map_id map, struct map_du
 	ret = has_batch(map) ? dump_batched(fd, ksize, d) : dump_by_key(fd, ksize, d);
 	if (ret) {
 		pr_warn("cannot read %s: %s\n", xg_map_layouts[map].name, strerror(-ret));
-		dump_free(d);
+		xg_dump_free(d);
 	}
 	return ret;
 }
@@ -227,144 +220,32 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
 }
 
-/* ---- IPv4 cells (guard_maps.h) ------------------------------------------ */
-
-static __u8 cell_bit(enum xg_map_id map)
-{
-	switch (map) {
-	case XG_MAP_ALLOW_V4:
-		return GUARD_CELL_ALLOW;
-	case XG_MAP_BLOCK_V4:
-		return GUARD_CELL_HOST;
-	case XG_MAP_BLKNET_V4:
-		return GUARD_CELL_NET;
-	default:
-		return 0;
-	}
-}
-
-/* Mark the /16 cells an IPv4 prefix overlaps.  The address is cut to the
- * prefix first: a key may carry bits past its length, which the trie
- * ignores, and so must the cells. */
-static void cells_mark(struct guard_cells_v4 *cells, __u8 bit, const uint8_t addr[4],
-		       unsigned int len)
-{
-	uint32_t host = len >= 32 ? 0 : ~0U >> len;
-	uint32_t a = ((uint32_t)addr[0] << 24 | addr[1] << 16 | addr[2] << 8 | addr[3]) & ~host;
-	uint32_t last = a | host;
-
-	for (uint32_t c = a >> 16; c <= last >> 16; c++)
-		cells->cell[c] |= bit;
-}
-
-static int cells_read(const struct xg_state *st, struct guard_cells_v4 *cells)
-{
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, cells) ? -errno : 0;
-}
-
-static int cells_write(const struct xg_state *st, const struct guard_cells_v4 *cells)
-{
-	__u32 zero = 0;
-
-	return bpf_map_update_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, cells, BPF_ANY) ?
-		       -errno : 0;
-}
-
-/*
- * Compute every cell from what the IPv4 maps hold now.  Entries already
- * expired are left out: the program treats them as absent, and they stay
- * expired.  While a rule may auto-ban, the program can add a host anywhere,
- * so every cell gets the host bit.
- */
-static int cells_rebuild(const struct xg_state *st, bool bans)
-{
-	static const enum xg_map_id maps[] = {
-		XG_MAP_ALLOW_V4, XG_MAP_BLOCK_V4, XG_MAP_BLKNET_V4,
-	};
-	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
-	uint64_t now = xg_now_ns();
-	int ret = 0;
-
-	if (!cells)
-		return -ENOMEM;
-	if (bans)
-		memset(cells->cell, GUARD_CELL_HOST, sizeof(cells->cell));
-	for (size_t m = 0; m < ARRAY_SIZE(maps) && !ret; m++) {
-		size_t ksize = xg_map_layouts[maps[m]].key_size;
-		struct map_dump d;
-
-		if (bans && maps[m] == XG_MAP_BLOCK_V4)
-			continue;
-		ret = dump_map(st, maps[m], &d);
-		for (size_t i = 0; !ret && i < d.n; i++) {
-			struct xg_prefix p;
-
-			if (d.vals[i].expires_ns && d.vals[i].expires_ns <= now)
-				continue;
-			key_prefix(maps[m], d.keys + i * ksize, &p);
-			cells_mark(cells, cell_bit(maps[m]), p.addr, p.len);
-		}
-		if (!ret)
-			dump_free(&d);
-	}
-	if (!ret)
-		ret = cells_write(st, cells);
-	free(cells);
-	return ret;
-}
-
 static int refresh(struct xg_state *st, bool rebuild_cells);
 
-/* Before entries go in: mark their cells (building them first if they are
- * not in use yet). */
-static int cells_add(struct xg_state *st, enum xg_list list,
+/* Before entries go in: mark them in the IPv4 index (building it first
+ * if it is not in use yet). */
+static int index_add(struct xg_state *st, enum xg_list list,
 		     const struct xg_entry *entries, size_t n)
 {
-	struct guard_cells_v4 *cells;
 	struct guard_config cfg;
-	uint8_t key[KEY_MAX];
-	bool changed = false;
 	int ret;
 
 	ret = xg_config_read(st, &cfg);
 	if (!ret && !(cfg.skip_lists & GUARD_CELLS_V4)) {
-		/* Not in use yet: build them from the lists as they are (for
-		 * a new state, empty), so that this add only marks its own. */
+		/* Not in use yet: build it from the lists as they are (for a
+		 * new state, empty), so that this add only marks its own. */
 		ret = refresh(st, true);
 		if (!ret)
 			ret = xg_config_read(st, &cfg);
 	}
 	if (ret || !(cfg.skip_lists & GUARD_CELLS_V4))
 		return ret;
-	cells = malloc(sizeof(*cells));
-	if (!cells)
-		return -ENOMEM;
-	ret = cells_read(st, cells);
-	for (size_t i = 0; !ret && i < n; i++) {
-		const struct xg_prefix *p = &entries[i].prefix;
-		__u8 bit = cell_bit(entry_key(list, p, key));
-		uint32_t first;
-
-		if (!bit)
-			continue;
-		first = (uint32_t)p->addr[0] << 8 | p->addr[1];
-		/* A prefix within one /16 that is marked already. */
-		if ((cells->cell[first] & bit) && p->len >= 16)
-			continue;
-		cells_mark(cells, bit, p->addr, p->len);
-		changed = true;
-	}
-	if (!ret && changed)
-		ret = cells_write(st, cells);
-	free(cells);
-	return ret;
+	return xg_index4_add(st, list, entries, n);
 }
 
 /*
- * After a change: which maps are empty, and the cells.  rebuild_cells is
- * false only after an add, which marked its cells beforehand.
+ * After a change: which maps are empty, and the IPv4 index.  rebuild_cells
+ * is false only after an add, which marked its entries beforehand.
  */
 static int refresh(struct xg_state *st, bool rebuild_cells)
 {
@@ -394,10 +275,10 @@ static int refresh(struct xg_state *st, bool rebuild_cells)
 	/* Auto-ban coming or going changes every cell's host bit. */
 	if (rebuild_cells || !(cfg.skip_lists & GUARD_CELLS_V4) ||
 	    bans != !!(cfg.skip_lists & GUARD_CELLS_BANS)) {
-		ret = cells_rebuild(st, bans);
+		ret = xg_index4_build(st, bans);
 		if (ret) {
-			pr_warn("cannot update %s: %s; the program looks in every list\n",
-				GUARD_MAP_CELLS_V4, strerror(-ret));
+			pr_warn("cannot update the IPv4 index: %s; the program looks in every list\n",
+				strerror(-ret));
 			skip &= ~GUARD_CELLS_V4;
 		} else {
 			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : 0);
@@ -502,6 +383,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	bool checked[XG_MAP_COUNT] = { false }, empty[XG_MAP_COUNT] = { false };
 	struct pending p = { .map = XG_MAP_COUNT };
 	size_t failed = 0, processed = 0;
+	bool replaced_prefix = false;
 	struct undo *undo;
 	int ret = 0;
 
@@ -514,10 +396,9 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			return -EINVAL;
 		}
 	}
-	ret = cells_add(st, list, entries, n);
+	ret = index_add(st, list, entries, n);
 	if (ret) {
-		pr_warn("cannot update %s: %s; nothing was added\n", GUARD_MAP_CELLS_V4,
-			strerror(-ret));
+		pr_warn("cannot update the IPv4 index: %s; nothing was added\n", strerror(-ret));
 		return ret;
 	}
 	undo = calloc(n ? n : 1, sizeof(*undo));
@@ -557,6 +438,8 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0 &&
 				     (!is_lpm(u->map) ||
 				      u->old.prefix_len == entries[i].prefix.len);
+		if (u->had_old && u->map == XG_MAP_BLKNET_V4)
+			replaced_prefix = true;
 
 		if (!has_batch(u->map)) {
 			ret = flush(st, &p, &failed);
@@ -599,8 +482,10 @@ out:
 	free(p.index);
 	free(undo);
 	/* Also after a failure: the undo may have emptied a map again, and
-	 * the cells marked for what was not added may be cleared. */
-	refresh(st, ret != 0);
+	 * the index marked for what was not added may be cleared.  A prefix
+	 * that replaced one may have lost what made the index skip its
+	 * lookup (a deadline where there was none): build it again too. */
+	refresh(st, ret != 0 || replaced_prefix);
 	return ret;
 }
 
@@ -641,8 +526,8 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 
 	for (const enum xg_map_id *m = list_maps[list]; *m != XG_MAP_COUNT; m++) {
 		size_t ksize = xg_map_layouts[*m].key_size, kept = 0;
-		struct map_dump d;
-		int ret = dump_map(st, *m, &d);
+		struct xg_dump d;
+		int ret = xg_dump_map(st, *m, &d);
 
 		if (ret)
 			return ret;
@@ -653,7 +538,7 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 			kept++;
 		}
 		ret = delete_keys(st, *m, d.keys, kept);
-		dump_free(&d);
+		xg_dump_free(&d);
 		if (ret)
 			return ret;
 		total += kept;
@@ -699,8 +584,8 @@ int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 	for (const enum xg_map_id *m = list_maps[list]; *m != XG_MAP_COUNT; m++) {
 		size_t ksize = xg_map_layouts[*m].key_size;
 		struct xg_entry *grown;
-		struct map_dump d;
-		int ret = dump_map(st, *m, &d);
+		struct xg_dump d;
+		int ret = xg_dump_map(st, *m, &d);
 
 		if (ret) {
 			free(items);
@@ -708,7 +593,7 @@ int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 		}
 		grown = realloc(items, (n + d.n + 1) * sizeof(*items));
 		if (!grown) {
-			dump_free(&d);
+			xg_dump_free(&d);
 			free(items);
 			return -ENOMEM;
 		}
@@ -726,7 +611,7 @@ int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 			e->rule.proto = v->rule_proto;
 			n++;
 		}
-		dump_free(&d);
+		xg_dump_free(&d);
 	}
 	if (n)
 		qsort(items, n, sizeof(*items), entry_cmp);

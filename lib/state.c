@@ -57,6 +57,11 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 		sizeof(__u32), sizeof(struct guard_marks), 1, 0 },
 	[XG_MAP_CELLS_V4] = { GUARD_MAP_CELLS_V4, BPF_MAP_TYPE_ARRAY,
 		sizeof(__u32), sizeof(struct guard_cells_v4), 1, 0 },
+	[XG_MAP_DIR_V4] = { GUARD_MAP_DIR_V4, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_dir_v4), GUARD_DIR_CHUNKS, 0 },
+	[XG_MAP_DEEP_V4] = { GUARD_MAP_DEEP_V4, BPF_MAP_TYPE_HASH,
+		sizeof(__u32), sizeof(struct guard_deep_v4), GUARD_BLKNET_V4_MAX,
+		BPF_F_NO_PREALLOC },
 };
 
 static const char *pin_or_default(const char *pin_path)

@@ -31,6 +31,8 @@ const char *const guard_map_names[GM_COUNT] = {
 	[GM_EVENTS] = GUARD_MAP_EVENTS,
 	[GM_MARKS] = GUARD_MAP_MARKS,
 	[GM_CELLS_V4] = GUARD_MAP_CELLS_V4,
+	[GM_DIR_V4] = GUARD_MAP_DIR_V4,
+	[GM_DEEP_V4] = GUARD_MAP_DEEP_V4,
 };
 
 int guard_open(struct guard *g, const char *pin_root)
@@ -137,7 +139,7 @@ int guard_reset(const struct guard *g)
 {
 	static const enum guard_map_id hashes[] = {
 		GM_ALLOW_V4, GM_ALLOW_V6, GM_BLOCK_V4, GM_BLOCK_V6,
-		GM_BLKNET_V4, GM_BLKNET_V6, GM_RULES, GM_SOURCES,
+		GM_BLKNET_V4, GM_BLKNET_V6, GM_RULES, GM_SOURCES, GM_DEEP_V4,
 	};
 	unsigned int i;
 	int err = 0;
@@ -157,6 +159,9 @@ int guard_reset(const struct guard *g)
 		err = zero_array(g->map_fd[GM_MARKS], 1, sizeof(struct guard_marks), 1);
 	if (!err)
 		err = zero_array(g->map_fd[GM_CELLS_V4], 1, sizeof(struct guard_cells_v4), 1);
+	if (!err)
+		err = zero_array(g->map_fd[GM_DIR_V4], GUARD_DIR_CHUNKS,
+				 sizeof(struct guard_dir_v4), 1);
 	return err;
 }
 

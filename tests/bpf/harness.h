@@ -35,6 +35,8 @@ enum guard_map_id {
 	GM_EVENTS,
 	GM_MARKS,
 	GM_CELLS_V4,
+	GM_DIR_V4,
+	GM_DEEP_V4,
 	GM_COUNT,
 };
 

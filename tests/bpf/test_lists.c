@@ -4,6 +4,7 @@
  * for both families, their precedence, what each one skips, and expiry
  * on the clock of bpf_ktime_get_ns().
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <linux/if_ether.h>
 #include <stdbool.h>
@@ -447,33 +448,70 @@ START_TEST(test_expiry_follows_monotonic_clock)
 }
 END_TEST
 
-/* ---- IPv4 cells --------------------------------------------------------- */
+/* ---- the IPv4 index ------------------------------------------------------ */
 
-/* Clear every cell but cell[index], which gets bits, and switch the cells
- * on or off. */
-static void cells_set(bool in_use, unsigned int index, uint8_t bits)
+/* Clear the whole index, then set cell[index] to bits, and switch the
+ * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS). */
+static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 {
 	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
+	struct guard_dir_v4 *dir = calloc(1, sizeof(*dir));
 	struct guard_config cfg;
-	uint32_t zero = 0;
+	uint32_t zero = 0, c;
 
 	ck_assert_ptr_nonnull(cells);
+	ck_assert_ptr_nonnull(dir);
 	cells->cell[index & 0xffff] = bits;
 	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_CELLS_V4], &zero, cells, BPF_ANY), 0);
+	for (c = 0; c < GUARD_DIR_CHUNKS; c++)
+		ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &c, dir, BPF_ANY), 0);
 	free(cells);
+	free(dir);
 	LIST_OK(guard_config_get(&tg, &cfg));
-	if (in_use)
-		cfg.skip_lists |= GUARD_CELLS_V4;
-	else
-		cfg.skip_lists &= ~GUARD_CELLS_V4;
+	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS)) | flags;
 	LIST_OK(guard_config_set(&tg, &cfg));
 }
 
-#define CELL(a, b) ((a) << 8 | (b))
+/* The /24 byte of an address in xg_dir_v4. */
+static void dir_set(const char *addr, uint8_t byte)
+{
+	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
+	struct in_addr a;
+	uint32_t h, chunk;
 
-/* With the cells in use, a list whose bit is clear in the source's /16 is
- * not looked at: proof that the program reads them, and reads the right
- * cell.  (User space never leaves a listed entry's bit clear.) */
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &a), 1);
+	h = ntohl(a.s_addr);
+	chunk = h >> 24;
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
+	dir->cell[(h >> 8) & 0xffff] = byte;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &chunk, dir, BPF_ANY), 0);
+	free(dir);
+}
+
+/* The deep entry of the /24 of addr: the addresses first..last of it
+ * covered, and timed. */
+static void deep_set(const char *addr, unsigned int first, unsigned int last, uint32_t timed)
+{
+	struct guard_deep_v4 v = { .timed = timed };
+	struct in_addr a;
+	uint32_t key;
+
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &a), 1);
+	key = ntohl(a.s_addr) >> 8;
+	for (unsigned int i = first; i <= last; i++)
+		v.covered[i >> 3] |= 1U << (i & 7);
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DEEP_V4], &key, &v, BPF_ANY), 0);
+}
+
+#define CELL(a, b) ((a) << 8 | (b))
+#define CELL_ALL (GUARD_CELL_ALLOW | GUARD_CELL_HOST | GUARD_CELL_NET)
+/* A /24 byte that sends every lookup on to the lists. */
+#define DIR_ASK (GUARD_DIR_HOST | GUARD_DIR_TIMED)
+
+/* With the index in use, a list whose bit is clear in the source's /16 is
+ * not looked at: proof that the program reads the cells, and reads the
+ * right one.  (User space never leaves a listed entry's bit clear.) */
 START_TEST(test_cells_skip_lists)
 {
 	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
@@ -481,41 +519,106 @@ START_TEST(test_cells_skip_lists)
 	LIST_OK(guard_allow(&tg, "203.0.113.0/24", 0));
 	LIST_OK(guard_block(&tg, "203.0.113.9", 0));
 
-	/* Not in use: every list is looked at, whatever the cells say. */
-	cells_set(false, 0, 0);
+	/* Not in use: every list is looked at, whatever the index says. */
+	cells_set(0, 0, 0);
 	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
 	expect_from("198.19.7.7", GUARD_REASON_BLOCK);
 	expect_from("203.0.113.9", GUARD_REASON_ALLOW);
 
 	/* In use, all clear: nothing is looked at. */
-	cells_set(true, 0, 0);
+	cells_set(GUARD_CELLS_V4, 0, 0);
 	expect_from("192.0.2.1", GUARD_REASON_PASS);
 	expect_from("198.19.7.7", GUARD_REASON_PASS);
 	expect_from("203.0.113.9", GUARD_REASON_PASS);
 
-	/* Each bit opens its own list, in its own cell only. */
-	cells_set(true, CELL(192, 0), GUARD_CELL_HOST);
+	/* Each bit opens its own list, in its own cell only (the /24s
+	 * below send every lookup on). */
+	cells_set(GUARD_CELLS_V4, CELL(192, 0), GUARD_CELL_HOST);
+	dir_set("192.0.2.1", DIR_ASK);
 	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
-	cells_set(true, CELL(192, 0), GUARD_CELL_NET | GUARD_CELL_ALLOW);
+	cells_set(GUARD_CELLS_V4, CELL(192, 0), GUARD_CELL_NET | GUARD_CELL_ALLOW);
+	dir_set("192.0.2.1", DIR_ASK);
 	expect_from("192.0.2.1", GUARD_REASON_PASS);
-	cells_set(true, CELL(198, 19), GUARD_CELL_NET);
+	cells_set(GUARD_CELLS_V4, CELL(198, 19), GUARD_CELL_NET);
+	dir_set("198.19.7.7", DIR_ASK);
+	dir_set("198.18.7.7", DIR_ASK);
 	expect_from("198.19.7.7", GUARD_REASON_BLOCK);
 	expect_from("198.18.7.7", GUARD_REASON_PASS);
-	cells_set(true, CELL(198, 19), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	cells_set(GUARD_CELLS_V4, CELL(198, 19), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	dir_set("198.19.7.7", DIR_ASK);
 	expect_from("198.19.7.7", GUARD_REASON_PASS);
-	cells_set(true, CELL(203, 0), GUARD_CELL_HOST);
+	cells_set(GUARD_CELLS_V4, CELL(203, 0), GUARD_CELL_HOST);
+	dir_set("203.0.113.9", DIR_ASK);
 	expect_from("203.0.113.9", GUARD_REASON_BLOCK);
-	cells_set(true, CELL(203, 0), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	cells_set(GUARD_CELLS_V4, CELL(203, 0), GUARD_CELL_HOST | GUARD_CELL_ALLOW);
+	dir_set("203.0.113.9", DIR_ASK);
 	expect_from("203.0.113.9", GUARD_REASON_ALLOW);
 }
 END_TEST
 
-/* The cells are IPv4 only: IPv6 sources are always looked up. */
+/* The index is IPv4 only: IPv6 sources are always looked up. */
 START_TEST(test_cells_leave_ipv6_alone)
 {
 	LIST_OK(guard_block(&tg, CASE_SRC6, 0));
-	cells_set(true, 0, 0);
+	cells_set(GUARD_CELLS_V4, 0, 0);
 	expect_from(CASE_SRC6, GUARD_REASON_BLOCK);
+}
+END_TEST
+
+/* Behind an open /16, the /24's byte decides which lookup, if any. */
+START_TEST(test_dir_host_bit)
+{
+	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
+	cells_set(GUARD_CELLS_V4, CELL(192, 0), CELL_ALL);
+	expect_from("192.0.2.1", GUARD_REASON_PASS);	/* byte 0: no lookup */
+	dir_set("192.0.2.1", GUARD_DIR_HOST);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+	dir_set("192.0.2.1", GUARD_DIR_TIMED);		/* the trie: not there */
+	expect_from("192.0.2.1", GUARD_REASON_PASS);
+	/* While bans may come, the host hash is asked whatever the byte. */
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_BANS, CELL(192, 0), CELL_ALL);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+}
+END_TEST
+
+START_TEST(test_dir_prefixes)
+{
+	uint64_t now = monotonic_ns();
+
+	cells_set(GUARD_CELLS_V4, CELL(198, 18), CELL_ALL);
+	/* A plain prefix around the /24: blocked from the byte alone, with
+	 * nothing in the trie at all. */
+	dir_set("198.18.7.0", 15 + 1);
+	expect_from("198.18.7.7", GUARD_REASON_BLOCK);
+	expect_from("198.18.8.7", GUARD_REASON_PASS);	/* its byte is 0 */
+
+	/* Timed: the trie and its clock decide. */
+	dir_set("198.18.7.0", GUARD_DIR_TIMED);
+	expect_from("198.18.7.7", GUARD_REASON_PASS);
+	LIST_OK(guard_block(&tg, "198.18.0.0/15", now + 3600 * SEC_NS));
+	expect_from("198.18.7.7", GUARD_REASON_BLOCK);
+	LIST_OK(guard_block(&tg, "198.18.0.0/15", now - SEC_NS));
+	expect_from("198.18.7.7", GUARD_REASON_PASS);
+
+	/* Deep: the covered addresses of the /24, and nothing else. */
+	dir_set("198.18.9.0", GUARD_DIR_DEEP);
+	deep_set("198.18.9.0", 0, 127, 0);
+	expect_from("198.18.9.5", GUARD_REASON_BLOCK);
+	expect_from("198.18.9.127", GUARD_REASON_BLOCK);
+	expect_from("198.18.9.128", GUARD_REASON_PASS);
+	/* A plain covering prefix wins over what the /24 holds. */
+	dir_set("198.18.9.0", GUARD_DIR_DEEP | (16 + 1));
+	expect_from("198.18.9.200", GUARD_REASON_BLOCK);
+	/* Deep and timed, or deep without its entry: the trie. */
+	dir_set("198.18.9.0", GUARD_DIR_DEEP);
+	deep_set("198.18.9.0", 0, 127, 1);
+	expect_from("198.18.9.5", GUARD_REASON_PASS);
+	LIST_OK(guard_block(&tg, "198.18.9.0/25", 0));
+	expect_from("198.18.9.5", GUARD_REASON_BLOCK);
+	dir_set("198.18.10.0", GUARD_DIR_DEEP);
+	LIST_OK(guard_block(&tg, "198.18.10.0/26", 0));
+	expect_from("198.18.10.5", GUARD_REASON_BLOCK);
+	expect_from("198.18.10.64", GUARD_REASON_PASS);
 }
 END_TEST
 
@@ -554,10 +657,12 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_expiry_follows_monotonic_clock);
 	suite_add_tcase(s, tc);
 
-	tc = tcase_create("cells");
+	tc = tcase_create("index");
 	tcase_add_checked_fixture(tc, tg_setup, NULL);
 	tcase_add_test(tc, test_cells_skip_lists);
 	tcase_add_test(tc, test_cells_leave_ipv6_alone);
+	tcase_add_test(tc, test_dir_host_bit);
+	tcase_add_test(tc, test_dir_prefixes);
 	suite_add_tcase(s, tc);
 
 	return s;

@@ -282,6 +282,10 @@ START_TEST(test_map_layouts)
 		{ GM_EVENTS, BPF_MAP_TYPE_RINGBUF, 0, 0, GUARD_EVENTS_BYTES, 0 },
 		{ GM_MARKS, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_marks), 1, 0 },
 		{ GM_CELLS_V4, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_cells_v4), 1, 0 },
+		{ GM_DIR_V4, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_dir_v4),
+		  GUARD_DIR_CHUNKS, 0 },
+		{ GM_DEEP_V4, BPF_MAP_TYPE_HASH, 4, sizeof(struct guard_deep_v4),
+		  GUARD_BLKNET_V4_MAX, BPF_F_NO_PREALLOC },
 	};
 	unsigned int i;
 

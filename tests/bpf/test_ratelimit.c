@@ -1052,6 +1052,40 @@ START_TEST(test_autoban_v4)
 }
 END_TEST
 
+/* A ban marks its /16 and /24 in the index, so that it holds before user
+ * space has opened every cell for the rule (or if it never could). */
+START_TEST(test_autoban_marks_index)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = HOUR_NS,
+	};
+	struct guard_cells_v4 *cells = malloc(sizeof(*cells));
+	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
+	struct guard_config cfg;
+	uint32_t zero = 0, chunk = 192;
+
+	ck_assert_ptr_nonnull(cells);
+	ck_assert_ptr_nonnull(dir);
+	limit(&l);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists |= GUARD_CELLS_V4;	/* in use, and all clear */
+	LIST_OK(guard_config_set(&tg, &cfg));
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLOCK_V4), 1);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_BAN);
+
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_CELLS_V4], &zero, cells), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
+	ck_assert_uint_eq(cells->cell[192 << 8 | 0], GUARD_CELL_HOST);	/* 192.0.2.1 */
+	ck_assert_uint_eq(dir->cell[0 << 8 | 2], GUARD_DIR_HOST);
+	free(cells);
+	free(dir);
+}
+END_TEST
+
 /*
  * ban_after 10 s: a source is banned once its drops have gone on that
  * long, with no gap of over a second between them; a gap starts the run
@@ -1514,6 +1548,7 @@ Suite *ratelimit_suite(void)
 	tc = tcase_create("autoban");
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
 	tcase_add_test(tc, test_autoban_v4);
+	tcase_add_test(tc, test_autoban_marks_index);
 	tcase_add_test(tc, test_autoban_after);
 	tcase_add_test(tc, test_no_autoban_without_flag);
 	tcase_add_test(tc, test_autoban_v6_prefix);

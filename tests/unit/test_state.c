@@ -263,6 +263,199 @@ static size_t assert_cells(uint32_t flags, uint8_t rest, const struct cell_run *
 	return marked;
 }
 
+/* The /24 a.b.c.0: its place in xg_dir_v4 (chunk a, cell b << 8 | c) and
+ * its key in xg_deep_v4 alike (the address shifted right by 8). */
+#define NET24(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+/* What GUARD_DIR_LEN says for a prefix of length plen without deadline. */
+#define DIR_LEN(plen) ((uint8_t)((plen) + 1))
+
+/*
+ * A run of /24s, first to last inclusive, and what a prefix (or several)
+ * gives each: flags (GUARD_DIR_TIMED, _DEEP, _HOST) and a length in the
+ * GUARD_DIR_LEN bits.  Where runs overlap, a /24 is expected to have the
+ * flags of all of them and the longest length, as the index keeps them.
+ */
+struct dir_run {
+	uint32_t first, last;
+	uint8_t bits;
+};
+
+static const char *dir_bits_text(uint8_t v, char *buf, size_t size)
+{
+	snprintf(buf, size, "%#x (len %u%s%s%s)", v, v & GUARD_DIR_LEN,
+		 v & GUARD_DIR_TIMED ? " timed" : "", v & GUARD_DIR_DEEP ? " deep" : "",
+		 v & GUARD_DIR_HOST ? " host" : "");
+	return buf;
+}
+
+/*
+ * Every /24 byte of all GUARD_DIR_CHUNKS chunks of xg_dir_v4 must be
+ * exactly what the runs it lies in give it (0 outside every run), and the
+ * config must say the index is in use.  A byte that says less than the
+ * lists lets a listed source through; one that says more (a length the
+ * lists do not give) drops what nothing blocks: both count.  Returns how
+ * many /24s have any bit at all.
+ */
+static size_t assert_dir(const struct dir_run *runs, size_t n)
+{
+	struct guard_dir_v4 *got = malloc(sizeof(*got));	/* 64 KiB each */
+	struct guard_dir_v4 *want = malloc(sizeof(*want));
+	int fd = map_fd(GUARD_MAP_DIR_V4);
+	size_t wrong = 0, marked = 0;
+	char first[160] = "", a[48], b[48];
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_ptr_nonnull(want);
+	ck_assert_msg(skip_bits() & GUARD_CELLS_V4, "skip_lists %#x: index not in use",
+		      skip_bits());
+	for (uint32_t c = 0; c < GUARD_DIR_CHUNKS; c++) {
+		uint32_t base = c << 16, top = base | 0xffff;
+
+		memset(want, 0, sizeof(*want));
+		for (size_t r = 0; r < n; r++) {
+			uint32_t lo = runs[r].first > base ? runs[r].first : base;
+			uint32_t hi = runs[r].last < top ? runs[r].last : top;
+			uint8_t len = runs[r].bits & GUARD_DIR_LEN;
+
+			for (uint32_t s = lo; s <= hi; s++) {
+				uint8_t *w = &want->cell[s & 0xffff];
+
+				*w |= runs[r].bits & (uint8_t)~GUARD_DIR_LEN;
+				if ((*w & GUARD_DIR_LEN) < len)
+					*w = (uint8_t)((*w & ~GUARD_DIR_LEN) | len);
+			}
+		}
+		ck_assert_int_eq(bpf_map_lookup_elem(fd, &c, got), 0);
+		for (uint32_t i = 0; i < 65536; i++) {
+			if (got->cell[i])
+				marked++;
+			if (got->cell[i] == want->cell[i])
+				continue;
+			if (!wrong++)
+				snprintf(first, sizeof(first), "/24 %u.%u.%u is %s, expected %s",
+					 c, i >> 8, i & 0xff,
+					 dir_bits_text(got->cell[i], a, sizeof(a)),
+					 dir_bits_text(want->cell[i], b, sizeof(b)));
+		}
+	}
+	free(got);
+	free(want);
+	ck_assert_msg(!wrong, "%zu /24s wrong, first: %s", wrong, first);
+	return marked;
+}
+
+/* One key of xg_deep_v4 with its value. */
+struct deep_kv {
+	uint32_t key;
+	struct guard_deep_v4 val;
+};
+
+static int cmp_deep_kv(const void *a, const void *b)
+{
+	uint32_t x = ((const struct deep_kv *)a)->key, y = ((const struct deep_kv *)b)->key;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Every key of xg_deep_v4 and its value, sorted by key, in *out (to be
+ * freed); returns how many. */
+static size_t deep_list(struct deep_kv **out)
+{
+	int fd = map_fd(GUARD_MAP_DEEP_V4);
+	struct deep_kv *kv = NULL;
+	uint32_t key, next;
+	size_t n = 0;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &key, &next)) {
+		struct deep_kv *grown = realloc(kv, (n + 1) * sizeof(*kv));
+
+		ck_assert_ptr_nonnull(grown);
+		kv = grown;
+		key = next;
+		kv[n].key = key;
+		ck_assert_int_eq(bpf_map_lookup_elem(fd, &key, &kv[n].val), 0);
+		n++;
+	}
+	ck_assert_int_eq(errno, ENOENT);
+	if (n)
+		qsort(kv, n, sizeof(*kv), cmp_deep_kv);
+	*out = kv;
+	return n;
+}
+
+/* What one /24 of xg_deep_v4 must hold: the addresses (last byte) of the
+ * runs covered, nothing else, and timed. */
+struct deep_want {
+	uint32_t key;
+	uint32_t timed;
+	size_t n;
+	struct {
+		unsigned int first, last;
+	} runs[4];
+};
+
+/* xg_deep_v4 must hold exactly want (sorted by key), covered bit by bit. */
+static void assert_deep(const struct deep_want *want, size_t n)
+{
+	struct deep_kv *got;
+	size_t count = deep_list(&got);
+	char msg[512] = "";
+	size_t len = 0;
+
+	if (count != n) {
+		len = (size_t)snprintf(msg, sizeof(msg), "xg_deep_v4: %zu keys, expected %zu:",
+				       count, n);
+		for (size_t i = 0; i < count && len < sizeof(msg) - 32; i++)
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len, " %u.%u.%u",
+						got[i].key >> 16, (got[i].key >> 8) & 0xff,
+						got[i].key & 0xff);
+	}
+	for (size_t i = 0; !len && i < n; i++) {
+		uint32_t k = want[i].key, g = got[i].key;
+
+		if (g != k) {
+			len = (size_t)snprintf(msg, sizeof(msg),
+					       "xg_deep_v4[%zu]: %u.%u.%u, expected %u.%u.%u",
+					       i, g >> 16, (g >> 8) & 0xff, g & 0xff, k >> 16,
+					       (k >> 8) & 0xff, k & 0xff);
+			break;
+		}
+		if (got[i].val.timed != want[i].timed)
+			len = (size_t)snprintf(msg, sizeof(msg),
+					       "deep %u.%u.%u: timed %u, expected %u", k >> 16,
+					       (k >> 8) & 0xff, k & 0xff, got[i].val.timed,
+					       want[i].timed);
+		for (unsigned int a = 0; !len && a < 256; a++) {
+			bool in = (got[i].val.covered[a >> 3] >> (a & 7)) & 1, expect = false;
+
+			for (size_t r = 0; r < want[i].n; r++)
+				if (a >= want[i].runs[r].first && a <= want[i].runs[r].last)
+					expect = true;
+			if (in != expect)
+				len = (size_t)snprintf(msg, sizeof(msg),
+						       "deep %u.%u.%u: address %u %s, expected %s",
+						       k >> 16, (k >> 8) & 0xff, k & 0xff, a,
+						       in ? "covered" : "not covered",
+						       expect ? "covered" : "not");
+		}
+	}
+	free(got);
+	ck_assert_msg(!len, "%s", msg);
+}
+
+/* The whole /24 index: xg_dir_v4 as assert_dir, xg_deep_v4 as assert_deep.
+ * Returns how many /24s have any bit. */
+static size_t assert_index(const struct dir_run *runs, size_t n,
+			   const struct deep_want *deep, size_t n_deep)
+{
+	size_t marked = assert_dir(runs, n);
+
+	assert_deep(deep, n_deep);
+	return marked;
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 START_TEST(test_open)
@@ -952,6 +1145,479 @@ START_TEST(test_cells_expired)
 }
 END_TEST
 
+/* ---- the IPv4 blocklist per /24 ----------------------------------------- */
+
+/*
+ * Each test checks the index twice: as the adds left it (xg_index4_add,
+ * with the index in use beforehand), and after a refresh, which builds it
+ * again from the maps alone.
+ */
+
+/* A listed host sets the host bit of its own /24 and of no other; the
+ * allowlist and IPv6 touch the /24 index nowhere.  The table's edges too. */
+START_TEST(test_dir_host)
+{
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8:1::/48", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("192.0.2.0/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.9", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry edges[] = {
+		entry("0.0.0.0", 0, GUARD_ORIGIN_MANUAL),
+		entry("255.255.255.255", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run host[] = {
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+	};
+	const struct dir_run both[] = {
+		{ NET24(0, 0, 0), NET24(0, 0, 0), GUARD_DIR_HOST },
+		{ NET24(255, 255, 255), NET24(255, 255, 255), GUARD_DIR_HOST },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(NULL, 0, NULL, 0), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_uint_eq(assert_index(host, ARRAY_LEN(host), NULL, 0), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(host, ARRAY_LEN(host), NULL, 0), 1);
+
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, edges, ARRAY_LEN(edges), NULL), 0);
+	ck_assert_uint_eq(assert_index(both, ARRAY_LEN(both), NULL, 0), 2);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(both, ARRAY_LEN(both), NULL, 0), 2);
+}
+END_TEST
+
+/* On an empty blocklist, add (one xg_list_add per entry, in order) and
+ * check, then rebuild and check again.  Returns the /24s marked. */
+static size_t assert_dir_adds(const struct xg_entry *e, size_t n, const struct dir_run *runs,
+			      size_t n_runs)
+{
+	size_t marked;
+
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &e[i], 1, NULL), 0);
+	marked = assert_index(runs, n_runs, NULL, 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(runs, n_runs, NULL, 0), marked);
+	return marked;
+}
+
+/*
+ * A prefix of /0../24 without deadline, made by hand, blocks each /24 it
+ * covers outright: GUARD_DIR_LEN is its length plus one, and nested ones
+ * leave the longest.  Each alone on the list.
+ */
+START_TEST(test_dir_len)
+{
+	const struct xg_entry slash15[] = { entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir_run slash15_runs[] = {
+		{ NET24(198, 18, 0), NET24(198, 19, 255), DIR_LEN(15) },
+	};
+	const struct xg_entry slash24[] = { entry("203.0.113.0/24", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir_run slash24_runs[] = {
+		{ NET24(203, 0, 113), NET24(203, 0, 113), DIR_LEN(24) },
+	};
+	/* The /16 inside the /8, in both orders: the /8 added after the
+	 * /16 must not shorten it. */
+	const struct xg_entry nested[] = {
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.1.0.0/16", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct xg_entry nested_rev[] = { nested[1], nested[0] };
+	const struct dir_run nested_runs[] = {
+		{ NET24(10, 0, 0), NET24(10, 255, 255), DIR_LEN(8) },
+		{ NET24(10, 1, 0), NET24(10, 1, 255), DIR_LEN(16) },
+	};
+	const struct xg_entry all[] = { entry("0.0.0.0/0", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir_run all_runs[] = {
+		{ NET24(0, 0, 0), NET24(255, 255, 255), DIR_LEN(0) },
+	};
+
+	/* Spelled out once: 198.18.0.0/15 is 16 in the 512 /24s of
+	 * 198.18.0.x to 198.19.255.x. */
+	ck_assert_uint_eq(DIR_LEN(15), 16);
+	ck_assert_uint_eq(NET24(198, 18, 0), 0xC61200);
+	ck_assert_uint_eq(assert_dir_adds(slash15, 1, slash15_runs, 1), 512);
+	ck_assert_uint_eq(assert_dir_adds(slash24, 1, slash24_runs, 1), 1);
+	ck_assert_uint_eq(assert_dir_adds(nested, 2, nested_runs, 2), 65536);
+	ck_assert_uint_eq(assert_dir_adds(nested_rev, 2, nested_runs, 2), 65536);
+	/* The same pair in one batch. */
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, nested_rev, 2, NULL), 0);
+	ck_assert_uint_eq(assert_index(nested_runs, 2, NULL, 0), 65536);
+	ck_assert_uint_eq(assert_dir_adds(all, 1, all_runs, 1), 1U << 24);
+}
+END_TEST
+
+/*
+ * A prefix of /0../24 with a deadline, or not made by hand, leaves the
+ * answer to the trie: GUARD_DIR_TIMED and no length.  One around or inside
+ * a plain prefix gives its /24s both.
+ */
+START_TEST(test_dir_timed)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry timed[] = {
+		entry("100.64.0.0/10", ahead, GUARD_ORIGIN_MANUAL),
+		/* No deadline, but auto-ban's. */
+		entry("192.0.2.0/24", 0, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry plain[] = {
+		/* Inside the timed /10... */
+		entry("100.64.0.0/16", 0, GUARD_ORIGIN_MANUAL),
+		/* ...and around a timed /20. */
+		entry("172.16.0.0/16", 0, GUARD_ORIGIN_MANUAL),
+		entry("172.16.16.0/20", ahead, GUARD_ORIGIN_AUTOBAN),
+	};
+	const struct dir_run timed_runs[] = {
+		{ NET24(100, 64, 0), NET24(100, 127, 255), GUARD_DIR_TIMED },
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_TIMED },
+	};
+	const struct dir_run all_runs[] = {
+		timed_runs[0], timed_runs[1],
+		{ NET24(100, 64, 0), NET24(100, 64, 255), DIR_LEN(16) },
+		{ NET24(172, 16, 0), NET24(172, 16, 255), DIR_LEN(16) },
+		{ NET24(172, 16, 16), NET24(172, 16, 31), GUARD_DIR_TIMED },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, ARRAY_LEN(timed), NULL), 0);
+	ck_assert_uint_eq(assert_index(timed_runs, ARRAY_LEN(timed_runs), NULL, 0),
+			  (1U << 14) + 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(timed_runs, ARRAY_LEN(timed_runs), NULL, 0),
+			  (1U << 14) + 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, plain, ARRAY_LEN(plain), NULL), 0);
+	ck_assert_uint_eq(assert_index(all_runs, ARRAY_LEN(all_runs), NULL, 0),
+			  (1U << 14) + 1 + 256);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(all_runs, ARRAY_LEN(all_runs), NULL, 0),
+			  (1U << 14) + 1 + 256);
+}
+END_TEST
+
+/* Given again with a deadline, a prefix that had none must stop blocking
+ * from the index alone: the add alone only ever adds, so it builds again. */
+START_TEST(test_dir_readd_with_deadline)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry plain = entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry timed = entry("10.0.0.0/8", ahead, GUARD_ORIGIN_MANUAL);
+	const struct dir_run plain_runs[] = {
+		{ NET24(10, 0, 0), NET24(10, 255, 255), DIR_LEN(8) },
+	};
+	const struct dir_run timed_runs[] = {
+		{ NET24(10, 0, 0), NET24(10, 255, 255), GUARD_DIR_TIMED },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &plain, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(plain_runs, 1, NULL, 0), 1U << 16);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &timed, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(timed_runs, 1, NULL, 0), 1U << 16);
+}
+END_TEST
+
+/*
+ * Prefixes of /25../31 set GUARD_DIR_DEEP on their /24 (and nothing
+ * else there), and xg_deep_v4 says which of its addresses the plain ones
+ * cover, and whether any has a deadline (or came from auto-ban).
+ */
+START_TEST(test_dir_deep)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry first = entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry second = entry("203.0.113.200/30", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry edge = entry("203.0.113.254/31", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry timed[] = {
+		entry("203.0.113.16/28", ahead, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.128/26", 0, GUARD_ORIGIN_AUTOBAN),
+	};
+	const struct dir_run one[] = {
+		{ NET24(203, 0, 113), NET24(203, 0, 113), GUARD_DIR_DEEP },
+	};
+	const struct dir_run two[] = {
+		{ NET24(198, 51, 100), NET24(198, 51, 100), GUARD_DIR_DEEP }, one[0],
+	};
+	const struct deep_want deep_first[] = {
+		{ NET24(203, 0, 113), 0, 1, { { 0, 127 } } },
+	};
+	const struct deep_want deep_second[] = {
+		{ NET24(203, 0, 113), 0, 2, { { 0, 127 }, { 200, 203 } } },
+	};
+	const struct deep_want deep_more[] = {
+		/* Timed, whatever the plain ones in the /24 cover. */
+		{ NET24(198, 51, 100), 1, 0, { { 0, 0 } } },
+		{ NET24(203, 0, 113), 1, 3, { { 0, 127 }, { 200, 203 }, { 254, 255 } } },
+	};
+
+	ck_assert_uint_eq(NET24(203, 0, 113), 203U << 16 | 113);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &first, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(one, 1, deep_first, 1), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(one, 1, deep_first, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &second, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(one, 1, deep_second, 1), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(one, 1, deep_second, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &edge, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, ARRAY_LEN(timed), NULL), 0);
+	ck_assert_uint_eq(assert_index(two, 2, deep_more, 2), 2);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(two, 2, deep_more, 2), 2);
+}
+END_TEST
+
+/*
+ * Several prefixes of /25../31 in one /24, added in one batch (as a list
+ * file is): the /24's deep value gets every one of them, each in the
+ * order given.  Only a plain prefix covers its addresses, and a timed one
+ * anywhere in the /24 sends its lookups to the trie.
+ */
+START_TEST(test_dir_deep_batch)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry batch[] = {
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.200/30", 0, GUARD_ORIGIN_MANUAL),
+		/* The timed one first: the plain one after must not undo it. */
+		entry("198.51.100.16/28", ahead, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.128/25", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run runs[] = {
+		{ NET24(198, 51, 100), NET24(198, 51, 100), GUARD_DIR_DEEP },
+		{ NET24(203, 0, 113), NET24(203, 0, 113), GUARD_DIR_DEEP },
+	};
+	const struct deep_want deep[] = {
+		{ NET24(198, 51, 100), 1, 1, { { 128, 255 } } },
+		{ NET24(203, 0, 113), 0, 2, { { 0, 127 }, { 200, 203 } } },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, batch, ARRAY_LEN(batch), NULL), 0);
+	ck_assert_uint_eq(assert_index(runs, ARRAY_LEN(runs), deep, ARRAY_LEN(deep)), 2);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(runs, ARRAY_LEN(runs), deep, ARRAY_LEN(deep)), 2);
+}
+END_TEST
+
+/*
+ * Removing entries rebuilds the index: a /24 falls back to the longest
+ * prefix left around it, a /24 whose last deep prefix goes loses its deep
+ * key and bit, and the host bit stays while a host in the /24 does.
+ */
+START_TEST(test_dir_remove)
+{
+	struct xg_entry block[] = {
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.1.0.0/16", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.1.2.0/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.200/30", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.9", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.3.1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run slash8 = { NET24(10, 0, 0), NET24(10, 255, 255), DIR_LEN(8) };
+	const struct dir_run slash16 = { NET24(10, 1, 0), NET24(10, 1, 255), DIR_LEN(16) };
+	const struct dir_run slash24 = { NET24(10, 1, 2), NET24(10, 1, 2), DIR_LEN(24) };
+	const struct dir_run deep113 = { NET24(203, 0, 113), NET24(203, 0, 113),
+					 GUARD_DIR_DEEP };
+	const struct dir_run deep100 = { NET24(198, 51, 100), NET24(198, 51, 100),
+					 GUARD_DIR_DEEP };
+	const struct dir_run host2 = { NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST };
+	const struct dir_run host3 = { NET24(192, 0, 3), NET24(192, 0, 3), GUARD_DIR_HOST };
+	const struct dir_run all[] = {
+		slash8, slash16, slash24, deep113, deep100, host2, host3,
+	};
+	const struct dir_run no16[] = { slash8, slash24, deep113, deep100, host2, host3 };
+	const struct dir_run no113[] = { slash8, slash24, deep100, host2, host3 };
+	const struct dir_run one_host[] = { slash8, slash24, deep100, host2 };
+	const struct dir_run no_host[] = { slash8, slash24, deep100 };
+	const struct dir_run no8[] = { slash24, deep100 };
+	const struct dir_run no24[] = { deep100 };
+	const struct deep_want deep_all[] = {
+		{ NET24(198, 51, 100), 0, 1, { { 0, 127 } } },
+		{ NET24(203, 0, 113), 0, 2, { { 0, 127 }, { 200, 203 } } },
+	};
+	const struct deep_want deep_part[] = {
+		deep_all[0],
+		{ NET24(203, 0, 113), 0, 1, { { 200, 203 } } },
+	};
+	struct xg_prefix rm_hosts[] = { block[6].prefix, block[8].prefix };
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, 4, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &block[4], ARRAY_LEN(block) - 4,
+				     NULL), 0);
+	ck_assert_uint_eq(assert_index(all, ARRAY_LEN(all), deep_all, 2), 65536 + 4);
+
+	/* 10.1 back to the /8's length; 10.1.2 keeps its own. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[1].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(no16, ARRAY_LEN(no16), deep_all, 2), 65536 + 4);
+	/* One of two deep prefixes of 203.0.113: the other's addresses stay. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[3].prefix, 1, NULL), 0);
+	assert_index(no16, ARRAY_LEN(no16), deep_part, 2);
+	/* The last: its key and its deep bit go, 198.51.100's stay. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[4].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(no113, ARRAY_LEN(no113), deep_all, 1), 65536 + 3);
+	/* 192.0.2.9 keeps 192.0.2's host bit; 192.0.3 had only the one. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, rm_hosts, 2, NULL), 0);
+	ck_assert_uint_eq(assert_index(one_host, ARRAY_LEN(one_host), deep_all, 1), 65536 + 2);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[7].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(no_host, ARRAY_LEN(no_host), deep_all, 1), 65536 + 1);
+	/* The /8: only the /24 inside it is left of 10.x. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(no8, ARRAY_LEN(no8), deep_all, 1), 2);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[2].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(no24, ARRAY_LEN(no24), deep_all, 1), 1);
+}
+END_TEST
+
+/* Clearing the blocklist leaves every /24 byte 0 and no deep key, whatever
+ * the allowlist holds. */
+START_TEST(test_dir_clear)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.9.9.9", ahead, GUARD_ORIGIN_AUTOBAN),
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("100.64.0.0/10", ahead, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.114.0/27", ahead, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run runs[] = {
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+		{ NET24(10, 9, 9), NET24(10, 9, 9), GUARD_DIR_HOST },
+		{ NET24(198, 18, 0), NET24(198, 19, 255), DIR_LEN(15) },
+		{ NET24(100, 64, 0), NET24(100, 127, 255), GUARD_DIR_TIMED },
+		{ NET24(203, 0, 113), NET24(203, 0, 114), GUARD_DIR_DEEP },
+	};
+	const struct deep_want deep[] = {
+		{ NET24(203, 0, 113), 0, 1, { { 0, 127 } } },
+		{ NET24(203, 0, 114), 1, 0, { { 0, 0 } } },
+	};
+	size_t removed = 0;
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_uint_eq(assert_index(runs, ARRAY_LEN(runs), deep, ARRAY_LEN(deep)),
+			  2 + 512 + (1U << 14) + 2);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, &removed), 0);
+	ck_assert_uint_eq(removed, ARRAY_LEN(block));
+	ck_assert_uint_eq(assert_index(NULL, 0, NULL, 0), 0);
+	/* The allowlist is still there, and still out of the /24 index. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(NULL, 0, NULL, 0), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_ALLOW_V4), ARRAY_LEN(allow));
+}
+END_TEST
+
+/*
+ * An entry whose deadline has passed is absent for the program, so a
+ * rebuild (here, after removing an unrelated entry) leaves it out of the
+ * /24 index as it does out of the cells: its bits, and a deep key only it
+ * needed.  A live prefix in the same /24 keeps its own.
+ */
+START_TEST(test_dir_expired)
+{
+	uint64_t now = xg_now_ns(), past = now - 1, ahead = now + 3600 * NS;
+	struct xg_entry block[] = {
+		entry("198.18.0.0/15", past, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.7", past, GUARD_ORIGIN_AUTOBAN),
+		/* Would make 203.0.113 timed. */
+		entry("203.0.113.0/25", past, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.128/25", 0, GUARD_ORIGIN_MANUAL),
+		/* Alone in its /24: the key goes. */
+		entry("203.0.114.64/26", past, GUARD_ORIGIN_MANUAL),
+		entry("100.64.0.0/10", ahead, GUARD_ORIGIN_MANUAL),
+		entry("10.1.2.3", ahead, GUARD_ORIGIN_AUTOBAN),
+		entry("198.51.100.1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run live[] = {
+		{ NET24(100, 64, 0), NET24(100, 127, 255), GUARD_DIR_TIMED },
+		{ NET24(10, 1, 2), NET24(10, 1, 2), GUARD_DIR_HOST },
+		{ NET24(203, 0, 113), NET24(203, 0, 113), GUARD_DIR_DEEP },
+	};
+	const struct deep_want deep[] = {
+		{ NET24(203, 0, 113), 0, 1, { { 128, 255 } } },
+	};
+	struct deep_kv *kv;
+	size_t removed = 0;
+
+	ck_assert_uint_gt(now, 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	/* An add marks every entry it is given, expired or not (more is
+	 * harmless): 203.0.114 has a key for the rebuild to delete. */
+	ck_assert_uint_eq(deep_list(&kv), 2);
+	free(kv);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[7].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_index(live, ARRAY_LEN(live), deep, ARRAY_LEN(deep)),
+			  (1U << 14) + 2);
+	/* Still listed: only the index leaves them out. */
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V4), 5);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V4), 2);
+	/* A prune deletes them, and the index stays as it is. */
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 4);
+	assert_index(live, ARRAY_LEN(live), deep, ARRAY_LEN(deep));
+}
+END_TEST
+
+/* A prefix given with bits past its length (the parser refuses one, the
+ * API takes it) indexes as what the trie matches: the bits are ignored,
+ * in the /24 bytes as in the deep addresses. */
+START_TEST(test_dir_host_bits)
+{
+	struct xg_entry e[] = {
+		entry("198.18.0.0/15", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir_run runs[] = {
+		{ NET24(198, 18, 0), NET24(198, 19, 255), DIR_LEN(15) },
+		{ NET24(203, 0, 113), NET24(203, 0, 113), GUARD_DIR_DEEP },
+	};
+	const struct deep_want deep[] = {
+		{ NET24(203, 0, 113), 0, 1, { { 0, 127 } } },
+	};
+
+	e[0].prefix.addr[2] = 7;	/* 198.18.7.9/15 */
+	e[0].prefix.addr[3] = 9;
+	e[1].prefix.addr[3] = 77;	/* 203.0.113.77/25 */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, e, ARRAY_LEN(e), NULL), 0);
+	ck_assert_uint_eq(assert_index(runs, ARRAY_LEN(runs), deep, 1), 513);
+	/* And a rebuild, from the keys as the trie stored them. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_index(runs, ARRAY_LEN(runs), deep, 1), 513);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	size_t removed = 999;
@@ -1253,6 +1919,16 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_cells_clear);
 	tcase_add_test(tc, test_cells_bans);
 	tcase_add_test(tc, test_cells_expired);
+	tcase_add_test(tc, test_dir_host);
+	tcase_add_test(tc, test_dir_len);
+	tcase_add_test(tc, test_dir_timed);
+	tcase_add_test(tc, test_dir_readd_with_deadline);
+	tcase_add_test(tc, test_dir_deep);
+	tcase_add_test(tc, test_dir_deep_batch);
+	tcase_add_test(tc, test_dir_remove);
+	tcase_add_test(tc, test_dir_clear);
+	tcase_add_test(tc, test_dir_expired);
+	tcase_add_test(tc, test_dir_host_bits);
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
