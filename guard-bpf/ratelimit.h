@@ -6,7 +6,8 @@
  * Per packet that has a rule (destination port and protocol, then the
  * protocol alone, then "any"):
  *   0. a budget spent beyond what even an established source may use drops
- *      the packet at once, before the source is looked up; so does one
+ *      the packet at once, before the source is looked up (and before the
+ *      fine clock is read); so does one
  *      spent beyond what a new source may use, unless the source carries
  *      a mark of having lately passed from before the budget's current
  *      run of drops (guard_maps.h);
@@ -37,6 +38,9 @@
 #define EVENTS_INTERVAL_DEFAULT_NS 1000000ULL	/* 1000 events/s */
 #define EVENTS_TOLERANCE_DEFAULT_NS 100000000ULL	/* bursts of 100 */
 #define CAS_TRIES 4
+/* How far the coarse clock may be behind the fine one: a tick, at HZ=100
+ * or more. */
+#define COARSE_SLACK_NS (10 * NS_PER_MSEC)
 
 /* GCRA test: the tat after this packet, or 0 if it does not conform. */
 static __always_inline __u64 meter_next(__u64 tat, __u64 interval, __u64 tolerance,
@@ -197,10 +201,13 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 }
 
 /* May an event go out, the last one having gone at last_ns (0: never)?
- * "Never" must not depend on the uptime being longer than the window. */
+ * "Never" must not depend on the uptime being longer than the window.
+ * Signed: now may be the coarse clock, a little behind a last_ns read
+ * from the fine one. */
 static __always_inline int window_open(struct guard_config *cfg, __u64 last_ns, __u64 now)
 {
-	return !last_ns || now - last_ns >= (cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT);
+	return !last_ns ||
+	       (__s64)(now - last_ns) >= (__s64)(cfg->event_window_ns ?: GUARD_EVENT_WINDOW_NS_DEFAULT);
 }
 
 /* A known source went over one of its meters. */
@@ -234,20 +241,27 @@ static __always_inline int budget_over(struct guard_config *cfg, struct guard_ru
 				       const struct guard_rule_key *rkey, __u64 now)
 {
 	/* Like a source's run of drops (source_over), but written at most
-	 * once a millisecond: every CPU shares this line. */
-	if (now - rs->last_over_ns > NS_PER_MSEC) {
-		if (now - rs->last_over_ns > OVER_GAP_NS)
-			rs->over_since_ns = now;
-		rs->last_over_ns = now;
+	 * once a millisecond: every CPU shares this line.  now may be the
+	 * coarse clock: compared signed, as in window_open(), and what is
+	 * written (rarely) comes from the fine one, since sources' first
+	 * sight is compared with it. */
+	__s64 since = (__s64)(now - rs->last_over_ns);
+
+	if (since > (__s64)NS_PER_MSEC) {
+		__u64 fine = bpf_ktime_get_ns();
+
+		if (since > (__s64)OVER_GAP_NS)
+			rs->over_since_ns = fine;
+		rs->last_over_ns = fine;
 	}
 	if (window_open(cfg, rs->last_event_ns, now)) {
 		struct guard_event ev = {
-			.time_ns = now,
+			.time_ns = bpf_ktime_get_ns(),
 			.type = GUARD_EVENT_BUDGET,
 			.reason = GUARD_REASON_BUDGET,
 		};
 
-		rs->last_event_ns = now;
+		rs->last_event_ns = ev.time_ns;
 		ev.source.rule = *rkey;
 		emit_event(cfg, &ev);
 	}
@@ -295,7 +309,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	struct guard_marks *marks;
 	struct guard_source *src;
 	struct guard_rule *rule;
-	__u64 now, pkt_tat, bytes_tat, syn_tat;
+	__u64 now, coarse, pkt_tat, bytes_tat, syn_tat;
 	__u32 slot, zero = 0, mslot;
 	__u8 prefix_len;
 	int is_syn, established, new_refused = 0, before_drops = 0;
@@ -313,28 +327,39 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (!rule)
 		return GUARD_REASON_PASS;
 
-	now = bpf_ktime_get_ns();
+	/*
+	 * The early drops read the coarse clock (the last tick), which costs
+	 * far less than the fine one in a flood where most packets go no
+	 * further.  It is behind by up to a tick.  Beyond the whole tolerance
+	 * a slack makes up for that, so the drop is exact.  New sources are
+	 * held to their half on the coarse clock throughout (step 2 too), so
+	 * the early drop and the full check agree to the packet; the budget's
+	 * rate is the same on either clock.
+	 */
+	coarse = bpf_ktime_get_coarse_ns();
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
 	slot = rule->slot;
 	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
 	if (rs && (rule->flags & GUARD_RULE_BUDGET)) {
-		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns, now))
-			return budget_over(cfg, rs, &rkey, now);
-		new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, now);
+		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns + COARSE_SLACK_NS, coarse))
+			return budget_over(cfg, rs, &rkey, coarse);
+		new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, coarse);
 	}
 	if (rs && is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN)) {
-		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns, now))
-			return budget_over(cfg, rs, &rkey, now);
+		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns + COARSE_SLACK_NS,
+				 coarse))
+			return budget_over(cfg, rs, &rkey, coarse);
 		new_refused |= budget_spent(rs->budget_syn_tat,
-					    rule->budget_syn.tolerance_ns / 2, now);
+					    rule->budget_syn.tolerance_ns / 2, coarse);
 	}
 	source_key(pkt, cfg, &rkey, &skey, &prefix_len);
 	mslot = guard_mark_slot(&skey);
 	marks = bpf_map_lookup_elem(&xg_marks, &zero);
 	/* Only an established source could pass now, and this one has not
 	 * been seen established lately. */
-	if (rs && new_refused && marks && !marked(marks, mslot, now))
-		return budget_over(cfg, rs, &rkey, now);
+	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
+		return budget_over(cfg, rs, &rkey, coarse);
+	now = bpf_ktime_get_ns();
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
 	/* 1. The source's own meters: all must conform, then all move. */
@@ -381,12 +406,14 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
 		    !meter_shared(&rs->budget_syn_tat, rule->budget_syn.interval_ns,
 				  established ? rule->budget_syn.tolerance_ns :
-						rule->budget_syn.tolerance_ns / 2, now))
+						rule->budget_syn.tolerance_ns / 2,
+				  established ? now : coarse))
 			return budget_over(cfg, rs, &rkey, now);
 		if ((rule->flags & GUARD_RULE_BUDGET) &&
 		    !meter_shared(&rs->budget_tat, rule->budget.interval_ns,
 				  established ? rule->budget.tolerance_ns :
-						rule->budget.tolerance_ns / 2, now))
+						rule->budget.tolerance_ns / 2,
+				  established ? now : coarse))
 			return budget_over(cfg, rs, &rkey, now);
 	}
 
