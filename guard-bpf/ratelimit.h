@@ -184,10 +184,10 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 
 		cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
 		if (cells)
-			cells->cell[(key->addr[0] << 8 | key->addr[1]) & 0xffff] |= GUARD_CELL_HOST;
+			cells->cell[index16(key->addr[0] << 8 | key->addr[1])] |= GUARD_CELL_HOST;
 		dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
 		if (dir)
-			dir->cell[(key->addr[1] << 8 | key->addr[2]) & 0xffff] |= GUARD_DIR_HOST;
+			dir->cell[index16(key->addr[1] << 8 | key->addr[2])] |= GUARD_DIR_HOST;
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
 	} else if (prefix_len == 128) {
 		bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);

@@ -167,6 +167,18 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xdp_guard);
 
+/*
+ * An index into a 64 KiB value.  Left alone, clang may mask first and
+ * byte-swap after, or load two bytes as one swapped word, and older
+ * verifiers (6.1, 6.12) lose the bound through the swap; the empty asm
+ * makes the mask come last.
+ */
+static __always_inline __u32 index16(__u32 x)
+{
+	asm volatile("" : "+r"(x));
+	return x & 0xffff;
+}
+
 /* Per-CPU slot: a plain add, no atomics on the fast path. */
 static __always_inline int verdict(struct packet *pkt, __u32 reason, int action)
 {
@@ -265,7 +277,7 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
 	if (!dir)
 		return -1;
-	d = dir->cell[(a >> 8) & 0xffff];
+	d = dir->cell[index16(a >> 8)];
 	/* Auto-ban adds hosts the index has not seen. */
 	if (!(skip & GUARD_SKIP_BLOCK_V4) && ((d & GUARD_DIR_HOST) || (skip & GUARD_CELLS_BANS))) {
 		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
@@ -340,7 +352,7 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 	cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
 	if (!cells)
 		return skip;
-	cell = cells->cell[bpf_ntohl(pkt->saddr4) >> 16];
+	cell = cells->cell[index16(bpf_ntohl(pkt->saddr4) >> 16)];
 	if (!(cell & GUARD_CELL_ALLOW))
 		skip |= GUARD_SKIP_ALLOW_V4;
 	if (!(cell & GUARD_CELL_HOST))
