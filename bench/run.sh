@@ -502,9 +502,9 @@ section_scale() {
 	done
 	for n in $SCALE_SIZES; do
 		mem=$(map_memory "$BPFFS/s3-$n" xg_block_v4 xg_block_v6 xg_blknet_v4 xg_blknet_v6 \
-			xg_cells_v4 xg_dir_v4 xg_deep_v4)
+			xg_cells_v4 xg_dir_v4 xg_deep_v4 xg_dir_v6)
 		record scale "mem-$n" "blocklist maps, memory (memlock), $n entries" "$mem" MiB "" "" \
-			"xg_block_v4/v6, xg_blknet_v4/v6 and the IPv4 index (xg_cells_v4, xg_dir_v4, xg_deep_v4), from bpftool map show; all of xdp-guard's maps: $(map_memory "$BPFFS/s3-$n") MiB"
+			"xg_block_v4/v6, xg_blknet_v4/v6 and the indexes (xg_cells_v4, xg_dir_v4, xg_deep_v4, xg_dir_v6), from bpftool map show; all of xdp-guard's maps: $(map_memory "$BPFFS/s3-$n") MiB"
 	done
 }
 

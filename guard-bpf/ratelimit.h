@@ -189,13 +189,30 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 		if (dir)
 			dir->cell[index16(key->addr[1] << 8 | key->addr[2])] |= GUARD_DIR_HOST;
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
-	} else if (prefix_len == 128) {
-		bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);
 	} else {
-		struct guard_lpm_v6 lpm = { .prefixlen = prefix_len };
+		struct guard_dir_v6 mark = {
+			.flags = prefix_len == 128 ? GUARD_DIR_HOST : GUARD_DIR_DEEP,
+		};
+		struct guard_dir_v6 *d;
+		__u32 slash32;
 
-		__builtin_memcpy(lpm.addr, key->addr, 16);
-		bpf_map_update_elem(&xg_blknet_v6, &lpm, &entry, BPF_ANY);
+		/* User space stops using the IPv6 index while a rule may ban;
+		 * this covers the moment after the rule came in, before that
+		 * (only the first /32 of a ban set shorter than /32). */
+		__builtin_memcpy(&slash32, key->addr, 4);
+		d = bpf_map_lookup_elem(&xg_dir_v6, &slash32);
+		if (d)
+			d->flags |= mark.flags;
+		else
+			bpf_map_update_elem(&xg_dir_v6, &slash32, &mark, BPF_NOEXIST);
+		if (prefix_len == 128) {
+			bpf_map_update_elem(&xg_block_v6, key->addr, &entry, BPF_ANY);
+		} else {
+			struct guard_lpm_v6 lpm = { .prefixlen = prefix_len };
+
+			__builtin_memcpy(lpm.addr, key->addr, 16);
+			bpf_map_update_elem(&xg_blknet_v6, &lpm, &entry, BPF_ANY);
+		}
 	}
 	emit_event(cfg, &ev);
 }

@@ -160,6 +160,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xg_deep_v4 SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct guard_dir_v6);
+	__uint(max_entries, GUARD_DIR_V6_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_dir_v6 SEC(".maps");
+
 /* Run before ordinary programs in the libxdp dispatcher; let passed
  * packets go on to the next program. */
 struct {
@@ -299,6 +308,39 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	return (deep->covered[(a & 0xff) >> 3] >> (a & 7)) & 1 ? GUARD_REASON_BLOCK : 0;
 }
 
+static __always_inline __u32 blocked_by_trie_v6(struct packet *pkt)
+{
+	struct guard_lpm_v6 key = { .prefixlen = 128 };
+	struct guard_entry *e;
+
+	__builtin_memcpy(key.addr, &pkt->saddr6, 16);
+	e = lpm_live(&xg_blknet_v6, &key, &key.prefixlen);
+	return e ? block_reason(e) : 0;
+}
+
+/* IPv6 through its index (guard_maps.h); the same contract as for IPv4. */
+static __always_inline __u32 blocked_indexed_v6(struct packet *pkt, __u32 skip)
+{
+	struct guard_dir_v6 *d;
+	struct guard_entry *e;
+	__u32 slash32;
+
+	__builtin_memcpy(&slash32, &pkt->saddr6, 4);
+	d = bpf_map_lookup_elem(&xg_dir_v6, &slash32);
+	if (!d)
+		return (skip & GUARD_INDEX_V6_SHORT) ? blocked_by_trie_v6(pkt) : 0;
+	if (d->flags & GUARD_DIR_HOST) {
+		e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
+		if (entry_live(e))
+			return block_reason(e);
+	}
+	if (d->len)
+		return GUARD_REASON_BLOCK;
+	if ((d->flags & (GUARD_DIR_TIMED | GUARD_DIR_DEEP)) || (skip & GUARD_INDEX_V6_SHORT))
+		return blocked_by_trie_v6(pkt);
+	return 0;
+}
+
 /* The exact-match hash first: most blocklist entries are single hosts, and
  * a hit there costs one hash lookup whatever the list size.  Returns the
  * drop reason, or 0 if the source is not blocked. */
@@ -312,6 +354,8 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 		if (r >= 0)
 			return r;
 	}
+	if (pkt->l3_proto != ETH_P_IP && (skip & GUARD_INDEX_V6))
+		return blocked_indexed_v6(pkt, skip);
 	if (pkt->l3_proto == ETH_P_IP) {
 		struct guard_lpm_v4 key = { .prefixlen = 32 };
 

@@ -38,6 +38,7 @@
 #define GUARD_MAP_CELLS_V4	"xg_cells_v4"	/* which lists have entries in each /16 */
 #define GUARD_MAP_DIR_V4	"xg_dir_v4"	/* the blocklist per /24 */
 #define GUARD_MAP_DEEP_V4	"xg_deep_v4"	/* prefixes /25../31, per /24 */
+#define GUARD_MAP_DIR_V6	"xg_dir_v6"	/* the IPv6 blocklist per /32 */
 
 /*
  * Capacities.  Hash maps are created with BPF_F_NO_PREALLOC (LPM tries
@@ -283,6 +284,10 @@ struct guard_config {
 #define GUARD_CELLS_V4		(1U << 6)
 /* ...and was built while a rule may auto-ban: every cell has the host bit. */
 #define GUARD_CELLS_BANS	(1U << 7)
+/* xg_dir_v6 is up to date (never while a rule may auto-ban)... */
+#define GUARD_INDEX_V6		(1U << 8)
+/* ...and a prefix shorter than GUARD_DIR6_SPREAD_MIN exists. */
+#define GUARD_INDEX_V6_SHORT	(1U << 9)
 
 /*
  * Which IPv4 lists have anything in each /16, indexed by the first two
@@ -338,6 +343,28 @@ struct guard_deep_v4 {
 	__u8 covered[32];	/* bit i of byte j: address 8j+i of the /24 */
 	__u32 timed;		/* some prefix here has a deadline: ask the trie */
 	__u32 pad;
+};
+
+/*
+ * The IPv6 blocklist's index by /32, for the same reason: a hash keyed by
+ * the address's first four bytes (as they are, network order) holds every
+ * /32 anything listed touches.  A /32 that is not there has nothing
+ * listed, unless a prefix shorter than /24 exists (GUARD_INDEX_V6_SHORT):
+ * those are not spread over their /32s, and send every lookup to the
+ * trie.  len is the longest prefix of /24../32 around the /32 without a
+ * deadline and made by hand, plus one (0: none); flags: GUARD_DIR_HOST
+ * (addresses in the host hash), GUARD_DIR_TIMED (such a prefix with a
+ * deadline) and GUARD_DIR_DEEP (longer prefixes inside); both of the
+ * latter send the lookup to the trie.  Not used while a rule may
+ * auto-ban: bans go anywhere in IPv6.
+ */
+#define GUARD_DIR6_SPREAD_MIN	24	/* shortest prefix spread over its /32s */
+#define GUARD_DIR_V6_MAX	524288
+
+struct guard_dir_v6 {
+	__u8 len;
+	__u8 flags;
+	__u16 pad;
 };
 
 enum guard_event_type {

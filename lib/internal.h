@@ -34,6 +34,7 @@ enum xg_map_id {
 	XG_MAP_CELLS_V4,
 	XG_MAP_DIR_V4,
 	XG_MAP_DEEP_V4,
+	XG_MAP_DIR_V6,
 	XG_MAP_COUNT,
 };
 
@@ -80,6 +81,11 @@ void xg_dump_free(struct xg_dump *d);
 int xg_index4_build(const struct xg_state *st, bool bans);
 int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		  const struct xg_entry *entries, size_t n);
+/* The IPv6 blocklist per /32 (index6.c); *short_prefix: a prefix too
+ * short to spread over its /32s is (build) or was just (add) listed. */
+int xg_index6_build(const struct xg_state *st, bool *short_prefix);
+int xg_index6_add(const struct xg_state *st, const struct xg_entry *entries, size_t n,
+		  bool *short_prefix);
 
 static inline int xg_family_addr_len(int family)
 {

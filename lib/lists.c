@@ -222,12 +222,13 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 
 static int refresh(struct xg_state *st, bool rebuild_cells);
 
-/* Before entries go in: mark them in the IPv4 index (building it first
- * if it is not in use yet). */
+/* Before entries go in: mark them in the indexes (building them first if
+ * they are not in use yet). */
 static int index_add(struct xg_state *st, enum xg_list list,
 		     const struct xg_entry *entries, size_t n)
 {
 	struct guard_config cfg;
+	bool short_prefix = false;
 	int ret;
 
 	ret = xg_config_read(st, &cfg);
@@ -240,12 +241,28 @@ static int index_add(struct xg_state *st, enum xg_list list,
 	}
 	if (ret || !(cfg.skip_lists & GUARD_CELLS_V4))
 		return ret;
-	return xg_index4_add(st, list, entries, n);
+	ret = xg_index4_add(st, list, entries, n);
+	if (ret || list != XG_BLOCKLIST || !(cfg.skip_lists & GUARD_INDEX_V6))
+		return ret;
+	ret = xg_index6_add(st, entries, n, &short_prefix);
+	if (ret) {
+		/* Full, most likely: rather than refuse the entries, the
+		 * program goes back to the plain lookups until a build. */
+		pr_warn("cannot update the IPv6 index: %s; the program looks in every IPv6 list\n",
+			strerror(-ret));
+		cfg.skip_lists &= ~(GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT);
+		return xg_config_write(st, &cfg);
+	}
+	if (short_prefix && !(cfg.skip_lists & GUARD_INDEX_V6_SHORT)) {
+		cfg.skip_lists |= GUARD_INDEX_V6_SHORT;
+		return xg_config_write(st, &cfg);
+	}
+	return 0;
 }
 
 /*
- * After a change: which maps are empty, and the IPv4 index.  rebuild_cells
- * is false only after an add, which marked its entries beforehand.
+ * After a change: which maps are empty, and the indexes.  rebuild_cells is
+ * false only after an add, which marked its entries beforehand.
  */
 static int refresh(struct xg_state *st, bool rebuild_cells)
 {
@@ -285,6 +302,19 @@ static int refresh(struct xg_state *st, bool rebuild_cells)
 		}
 	} else {
 		skip |= cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_BANS);
+	}
+	/* Bans go anywhere in IPv6: no index while a rule may ban. */
+	if (!bans && (rebuild_cells || !(cfg.skip_lists & GUARD_INDEX_V6))) {
+		bool short_prefix = false;
+
+		ret = xg_index6_build(st, &short_prefix);
+		if (ret)
+			pr_warn("cannot update the IPv6 index: %s; the program looks in every IPv6 list\n",
+				strerror(-ret));
+		else
+			skip |= GUARD_INDEX_V6 | (short_prefix ? GUARD_INDEX_V6_SHORT : 0);
+	} else if (!bans) {
+		skip |= cfg.skip_lists & (GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT);
 	}
 	if (cfg.skip_lists == skip)
 		return 0;

@@ -62,6 +62,9 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 	[XG_MAP_DEEP_V4] = { GUARD_MAP_DEEP_V4, BPF_MAP_TYPE_HASH,
 		sizeof(__u32), sizeof(struct guard_deep_v4), GUARD_BLKNET_V4_MAX,
 		BPF_F_NO_PREALLOC },
+	[XG_MAP_DIR_V6] = { GUARD_MAP_DIR_V6, BPF_MAP_TYPE_HASH,
+		sizeof(__u32), sizeof(struct guard_dir_v6), GUARD_DIR_V6_MAX,
+		BPF_F_NO_PREALLOC },
 };
 
 static const char *pin_or_default(const char *pin_path)

@@ -33,6 +33,7 @@ const char *const guard_map_names[GM_COUNT] = {
 	[GM_CELLS_V4] = GUARD_MAP_CELLS_V4,
 	[GM_DIR_V4] = GUARD_MAP_DIR_V4,
 	[GM_DEEP_V4] = GUARD_MAP_DEEP_V4,
+	[GM_DIR_V6] = GUARD_MAP_DIR_V6,
 };
 
 int guard_open(struct guard *g, const char *pin_root)
@@ -140,6 +141,7 @@ int guard_reset(const struct guard *g)
 	static const enum guard_map_id hashes[] = {
 		GM_ALLOW_V4, GM_ALLOW_V6, GM_BLOCK_V4, GM_BLOCK_V6,
 		GM_BLKNET_V4, GM_BLKNET_V6, GM_RULES, GM_SOURCES, GM_DEEP_V4,
+		GM_DIR_V6,
 	};
 	unsigned int i;
 	int err = 0;

@@ -37,6 +37,7 @@ enum guard_map_id {
 	GM_CELLS_V4,
 	GM_DIR_V4,
 	GM_DEEP_V4,
+	GM_DIR_V6,
 	GM_COUNT,
 };
 

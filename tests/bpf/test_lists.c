@@ -622,6 +622,76 @@ START_TEST(test_dir_prefixes)
 }
 END_TEST
 
+/* The /32 value of an IPv6 address in xg_dir_v6 (flags 0xff: delete). */
+static void dir6_set(const char *addr, uint8_t len, uint8_t flags)
+{
+	struct guard_dir_v6 v = { .len = len, .flags = flags };
+	uint8_t a[16];
+	uint32_t key;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, addr, a), 1);
+	memcpy(&key, a, 4);
+	if (flags == 0xff)
+		bpf_map_delete_elem(tg.map_fd[GM_DIR_V6], &key);
+	else
+		ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V6], &key, &v, BPF_ANY), 0);
+}
+
+static void index6_use(uint32_t flags)
+{
+	struct guard_config cfg;
+
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT)) | flags;
+	LIST_OK(guard_config_set(&tg, &cfg));
+}
+
+/* With the IPv6 index in use, the /32's value decides which lookup. */
+START_TEST(test_dir6)
+{
+	uint64_t now = monotonic_ns();
+
+	LIST_OK(guard_block(&tg, "2001:db8::1", 0));
+	LIST_OK(guard_block(&tg, "2001:db8:1::/48", 0));
+
+	index6_use(0);
+	expect_from("2001:db8::1", GUARD_REASON_BLOCK);
+	expect_from("2001:db8:1::7", GUARD_REASON_BLOCK);
+	/* In use, nothing for the /32: no lookup at all. */
+	index6_use(GUARD_INDEX_V6);
+	expect_from("2001:db8::1", GUARD_REASON_PASS);
+	expect_from("2001:db8:1::7", GUARD_REASON_PASS);
+	/* ...unless a prefix too short to spread exists: the trie. */
+	index6_use(GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT);
+	expect_from("2001:db8:1::7", GUARD_REASON_BLOCK);
+	expect_from("2001:db8::1", GUARD_REASON_PASS);
+	index6_use(GUARD_INDEX_V6);
+
+	dir6_set("2001:db8::", 0, GUARD_DIR_HOST);
+	expect_from("2001:db8::1", GUARD_REASON_BLOCK);
+	expect_from("2001:db8:1::7", GUARD_REASON_PASS);
+	dir6_set("2001:db8::", 0, GUARD_DIR_DEEP);
+	expect_from("2001:db8::1", GUARD_REASON_PASS);
+	expect_from("2001:db8:1::7", GUARD_REASON_BLOCK);
+	expect_from("2001:db8:2::7", GUARD_REASON_PASS);
+	/* A plain covering prefix: blocked from the value alone. */
+	dir6_set("2001:db8::", 32 + 1, 0);
+	expect_from("2001:db8:2::7", GUARD_REASON_BLOCK);
+	expect_from("2001:db9::7", GUARD_REASON_PASS);
+	/* Timed: the trie and its clock. */
+	dir6_set("2001:db8::", 0, GUARD_DIR_TIMED);
+	expect_from("2001:db8:2::7", GUARD_REASON_PASS);
+	LIST_OK(guard_block(&tg, "2001:db8::/32", now + 3600 * SEC_NS));
+	expect_from("2001:db8:2::7", GUARD_REASON_BLOCK);
+	LIST_OK(guard_block(&tg, "2001:db8::/32", now - SEC_NS));
+	expect_from("2001:db8:2::7", GUARD_REASON_PASS);
+	dir6_set("2001:db8::", 0, 0xff);
+	/* IPv4 is not its business. */
+	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+}
+END_TEST
+
 Suite *lists_suite(void)
 {
 	Suite *s = suite_create("lists");
@@ -663,6 +733,7 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_cells_leave_ipv6_alone);
 	tcase_add_test(tc, test_dir_host_bit);
 	tcase_add_test(tc, test_dir_prefixes);
+	tcase_add_test(tc, test_dir6);
 	suite_add_tcase(s, tc);
 
 	return s;

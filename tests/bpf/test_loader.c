@@ -286,6 +286,8 @@ START_TEST(test_map_layouts)
 		  GUARD_DIR_CHUNKS, 0 },
 		{ GM_DEEP_V4, BPF_MAP_TYPE_HASH, 4, sizeof(struct guard_deep_v4),
 		  GUARD_BLKNET_V4_MAX, BPF_F_NO_PREALLOC },
+		{ GM_DIR_V6, BPF_MAP_TYPE_HASH, 4, sizeof(struct guard_dir_v6),
+		  GUARD_DIR_V6_MAX, BPF_F_NO_PREALLOC },
 	};
 	unsigned int i;
 

@@ -1086,6 +1086,31 @@ START_TEST(test_autoban_marks_index)
 }
 END_TEST
 
+/* An IPv6 ban marks its /32 in the IPv6 index, for the moment before user
+ * space stops using it for the rule: a /64 as deep, a host as a host. */
+START_TEST(test_autoban_marks_index_v6)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .pps = 1, .burst = 1,
+		.ban_after_ns = 1, .ban_for_ns = HOUR_NS,
+	};
+	struct guard_dir_v6 d;
+	uint8_t a[16];
+	uint32_t key;
+
+	ck_assert_int_eq(inet_pton(AF_INET6, CASE_SRC6, a), 1);
+	memcpy(&key, a, 4);
+	limit(&l);
+	expect_udp(CASE_SRC6, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC6, 8000, GUARD_REASON_RATE);
+	expect_udp(CASE_SRC6, 8000, GUARD_REASON_RATE);
+	ck_assert_uint_eq(map_size(GM_BLKNET_V6), 1);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V6], &key, &d), 0);
+	ck_assert_uint_eq(d.flags, GUARD_DIR_DEEP);
+	ck_assert_uint_eq(d.len, 0);
+}
+END_TEST
+
 /*
  * ban_after 10 s: a source is banned once its drops have gone on that
  * long, with no gap of over a second between them; a gap starts the run
@@ -1549,6 +1574,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
 	tcase_add_test(tc, test_autoban_v4);
 	tcase_add_test(tc, test_autoban_marks_index);
+	tcase_add_test(tc, test_autoban_marks_index_v6);
 	tcase_add_test(tc, test_autoban_after);
 	tcase_add_test(tc, test_no_autoban_without_flag);
 	tcase_add_test(tc, test_autoban_v6_prefix);

@@ -789,21 +789,24 @@ START_TEST(test_skip_bits)
 		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
 	};
 
-	/* Every refresh also leaves the IPv4 cells up to date. */
+	/* Every refresh also leaves the IPv4 cells and, while no rule may
+	 * ban, the IPv6 index up to date. */
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4);
+	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4 |
+				       GUARD_INDEX_V6);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
 	/* A banning rule: the maps bans go to are looked in, empty or not,
-	 * and the cells say so (GUARD_CELLS_BANS: host bit everywhere). */
+	 * the cells say so (GUARD_CELLS_BANS: host bit everywhere), and the
+	 * IPv6 index is not used. */
 	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
 	ck_assert_uint_eq(skip_bits(), GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 |
 				       GUARD_SKIP_BLKNET_V4 | GUARD_CELLS_V4 |
 				       GUARD_CELLS_BANS);
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
 }
 END_TEST
 
@@ -1618,6 +1621,733 @@ START_TEST(test_dir_host_bits)
 }
 END_TEST
 
+/* ---- the IPv6 blocklist per /32 ----------------------------------------- */
+
+/*
+ * xg_dir_v6 is keyed by the first four bytes of the address as they sit in
+ * it; the tests name a /32 by those bytes read as a number, most
+ * significant first: NET32(0x2001, 0x0db8) is 2001:db8::/32, the key bytes
+ * 20 01 0d b8.  As for IPv4, each test checks the index as the adds left
+ * it (the index in use beforehand) and after a refresh, which builds it
+ * again from the maps alone.
+ */
+#define NET32(hi, lo) ((uint32_t)(hi) << 16 | (uint32_t)(lo))
+/* What len says for a prefix of /24../32 without deadline, made by hand. */
+#define DIR6_LEN(plen) ((uint8_t)((plen) + 1))
+/* The flags the config has about the index. */
+#define INDEX6_FLAGS (GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT)
+
+/*
+ * A run of /32s, first to last inclusive, and the value a prefix (or
+ * several) gives each.  Where runs overlap, a /32 is expected to have the
+ * flags of all of them and the longest len, as the index keeps them.
+ */
+struct dir6_run {
+	uint32_t first, last;
+	uint8_t len, flags;
+};
+
+/* One key of xg_dir_v6 (as NET32 names it) with its value. */
+struct dir6_kv {
+	uint32_t net;
+	struct guard_dir_v6 val;
+};
+
+static int cmp_dir6_kv(const void *a, const void *b)
+{
+	uint32_t x = ((const struct dir6_kv *)a)->net, y = ((const struct dir6_kv *)b)->net;
+
+	return x < y ? -1 : x > y;
+}
+
+static const char *dir6_text(const struct dir6_kv *kv, char *buf, size_t size)
+{
+	snprintf(buf, size, "%x:%x::/32 len %u flags %#x%s%s%s pad %u", kv->net >> 16,
+		 kv->net & 0xffff, kv->val.len, kv->val.flags,
+		 kv->val.flags & GUARD_DIR_HOST ? " host" : "",
+		 kv->val.flags & GUARD_DIR_DEEP ? " deep" : "",
+		 kv->val.flags & GUARD_DIR_TIMED ? " timed" : "", kv->val.pad);
+	return buf;
+}
+
+/* Every key of xg_dir_v6 with its value, sorted, in *out (to be freed);
+ * returns how many. */
+static size_t dir6_list(struct dir6_kv **out)
+{
+	int fd = map_fd(GUARD_MAP_DIR_V6);
+	struct dir6_kv *kv = NULL;
+	uint8_t key[4], next[4];
+	size_t n = 0;
+	int err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, next); !err;
+	     err = bpf_map_get_next_key(fd, key, next)) {
+		struct dir6_kv *grown = realloc(kv, (n + 1) * sizeof(*kv));
+
+		ck_assert_ptr_nonnull(grown);
+		kv = grown;
+		memcpy(key, next, sizeof(key));
+		kv[n].net = (uint32_t)key[0] << 24 | (uint32_t)key[1] << 16 |
+			    (uint32_t)key[2] << 8 | key[3];
+		ck_assert_int_eq(bpf_map_lookup_elem(fd, key, &kv[n].val), 0);
+		n++;
+	}
+	ck_assert_int_eq(errno, ENOENT);
+	if (n)
+		qsort(kv, n, sizeof(*kv), cmp_dir6_kv);
+	*out = kv;
+	return n;
+}
+
+/* The keys xg_dir_v6 should hold for runs, merged and sorted, in *out (to
+ * be freed); returns how many. */
+static size_t dir6_expected(const struct dir6_run *runs, size_t n, struct dir6_kv **out)
+{
+	size_t total = 0, k = 0, merged = 0;
+	struct dir6_kv *kv;
+
+	for (size_t r = 0; r < n; r++) {
+		ck_assert_uint_le(runs[r].first, runs[r].last);
+		total += (size_t)(runs[r].last - runs[r].first) + 1;
+	}
+	kv = calloc(total ? total : 1, sizeof(*kv));
+	ck_assert_ptr_nonnull(kv);
+	for (size_t r = 0; r < n; r++)
+		for (uint64_t net = runs[r].first; net <= runs[r].last; net++, k++) {
+			kv[k].net = (uint32_t)net;
+			kv[k].val.len = runs[r].len;
+			kv[k].val.flags = runs[r].flags;
+		}
+	if (total)
+		qsort(kv, total, sizeof(*kv), cmp_dir6_kv);
+	for (size_t i = 0; i < total; i++) {
+		struct dir6_kv *m = &kv[merged ? merged - 1 : 0];
+
+		if (merged && m->net == kv[i].net) {
+			m->val.flags |= kv[i].val.flags;
+			if (m->val.len < kv[i].val.len)
+				m->val.len = kv[i].val.len;
+			continue;
+		}
+		kv[merged++] = kv[i];
+	}
+	*out = kv;
+	return merged;
+}
+
+/*
+ * xg_dir_v6 must hold exactly the /32s of the runs, each with exactly the
+ * value they give it (pad 0), and no other key; the config must say flags
+ * (GUARD_INDEX_V6, GUARD_INDEX_V6_SHORT) about it.  A /32 missing, or with
+ * a flag or a len too few, lets a listed source through; one too many, or
+ * a len the lists do not give, drops what nothing blocks: all count.
+ * Returns how many keys there are.
+ */
+static size_t assert_dir6(uint32_t flags, const struct dir6_run *runs, size_t n)
+{
+	uint32_t skip = skip_bits();
+	struct dir6_kv *got, *want;
+	size_t n_got = dir6_list(&got), n_want = dir6_expected(runs, n, &want);
+	size_t g = 0, w = 0, wrong = 0;
+	char first[256] = "", a[96], b[96];
+
+	ck_assert_msg((skip & INDEX6_FLAGS) == flags,
+		      "skip_lists %#x: IPv6 index flags %#x, expected %#x", skip,
+		      skip & INDEX6_FLAGS, flags);
+	while (g < n_got || w < n_want) {
+		if (w == n_want || (g < n_got && got[g].net < want[w].net)) {
+			if (!wrong++)
+				snprintf(first, sizeof(first), "%s, expected no key",
+					 dir6_text(&got[g], a, sizeof(a)));
+			g++;
+		} else if (g == n_got || want[w].net < got[g].net) {
+			if (!wrong++)
+				snprintf(first, sizeof(first), "no key, expected %s",
+					 dir6_text(&want[w], b, sizeof(b)));
+			w++;
+		} else {
+			if (memcmp(&got[g].val, &want[w].val, sizeof(got[g].val)) &&
+			    !wrong++)
+				snprintf(first, sizeof(first), "%s, expected %s",
+					 dir6_text(&got[g], a, sizeof(a)),
+					 dir6_text(&want[w], b, sizeof(b)));
+			g++;
+			w++;
+		}
+	}
+	free(got);
+	free(want);
+	ck_assert_msg(!wrong, "xg_dir_v6: %zu keys, expected %zu; %zu wrong, first: %s",
+		      n_got, n_want, wrong, first);
+	return n_got;
+}
+
+/* assert_dir6, then a refresh (a build from the maps alone) and again. */
+static size_t assert_dir6_rebuilt(uint32_t flags, const struct dir6_run *runs, size_t n)
+{
+	size_t keys = assert_dir6(flags, runs, n);
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir6(flags, runs, n), keys);
+	return keys;
+}
+
+/* On an empty blocklist, add (one xg_list_add per entry, in order), check,
+ * rebuild and check again.  Returns the keys. */
+static size_t assert_dir6_adds(const struct xg_entry *e, size_t n, const struct dir6_run *runs,
+			       size_t n_runs)
+{
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &e[i], 1, NULL), 0);
+	return assert_dir6_rebuilt(GUARD_INDEX_V6, runs, n_runs);
+}
+
+/* Nothing listed: the index is in use and empty, with no short prefix.
+ * A key and the short flag are put there first, so that this is the
+ * refresh's doing and not the fresh map's. */
+START_TEST(test_dir6_empty)
+{
+	const uint8_t key[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct guard_dir_v6 junk = { .len = DIR6_LEN(32), .flags = GUARD_DIR_HOST };
+	struct guard_config cfg;
+	uint32_t zero = 0;
+	int cfg_fd = map_fd(GUARD_MAP_CONFIG);
+
+	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_DIR_V6), key, &junk, BPF_ANY), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(cfg_fd, &zero, &cfg), 0);
+	cfg.skip_lists |= GUARD_INDEX_V6_SHORT;
+	ck_assert_int_eq(bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY), 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, NULL, 0), 0);
+	ck_assert_uint_eq(map_count(GUARD_MAP_DIR_V6), 0);
+}
+END_TEST
+
+/* A listed host gives its own /32 the host flag and nothing else: one key
+ * however many hosts the /32 has.  The key's edges too. */
+START_TEST(test_dir6_host)
+{
+	struct xg_entry one = entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry more[] = {
+		entry("2001:db8::2", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry edges[] = {
+		entry("::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("ffff:ffff::1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const uint8_t key[4] = { 0x20, 0x01, 0x0d, 0xb8 };
+	const struct dir6_run host[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_HOST },
+	};
+	const struct dir6_run both[] = {
+		{ 0, 0, 0, GUARD_DIR_HOST },
+		{ 0xffffffff, 0xffffffff, 0, GUARD_DIR_HOST },
+	};
+	struct guard_dir_v6 val;
+
+	ck_assert_uint_eq(NET32(0x2001, 0x0db8), 0x20010db8);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &one, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, host, 1), 1);
+	/* Spelled out once: the key is the bytes 20 01 0d b8, as the
+	 * program copies them from the packet. */
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_DIR_V6), key, &val), 0);
+	ck_assert_uint_eq(val.len, 0);
+	ck_assert_uint_eq(val.flags, GUARD_DIR_HOST);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, host, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, more, ARRAY_LEN(more), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, host, 1), 1);
+
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, edges, ARRAY_LEN(edges), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, both, 2), 2);
+}
+END_TEST
+
+/*
+ * A prefix of /24../32 without deadline, made by hand, gives every /32 it
+ * covers len = its length plus one; nested ones leave the longest.  Each
+ * alone on the list, nested ones in both orders and in one batch.
+ */
+START_TEST(test_dir6_len)
+{
+	const struct xg_entry slash32[] = { entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir6_run slash32_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32), 0 },
+	};
+	const struct xg_entry slash31[] = { entry("2001:db8::/31", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir6_run slash31_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db9), DIR6_LEN(31), 0 },
+	};
+	const struct xg_entry slash30[] = { entry("2001:db8::/30", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir6_run slash30_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0dbb), DIR6_LEN(30), 0 },
+	};
+	const struct xg_entry slash24[] = { entry("2001:d00::/24", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir6_run slash24_runs[] = {
+		{ NET32(0x2001, 0x0d00), NET32(0x2001, 0x0dff), DIR6_LEN(24), 0 },
+	};
+	/* The last /24: the walk over its /32s ends at ffff:ffff. */
+	const struct xg_entry top[] = { entry("ffff:ff00::/24", 0, GUARD_ORIGIN_MANUAL) };
+	const struct dir6_run top_runs[] = {
+		{ 0xffffff00, 0xffffffff, DIR6_LEN(24), 0 },
+	};
+	/* The /32 inside the /30: the /30 added after it must not shorten it. */
+	const struct xg_entry nested[] = { slash30[0], slash32[0] };
+	const struct xg_entry nested_rev[] = { slash32[0], slash30[0] };
+	const struct dir6_run nested_runs[] = { slash30_runs[0], slash32_runs[0] };
+	struct xg_entry bits = entry("2001:d00::/24", 0, GUARD_ORIGIN_MANUAL);
+
+	ck_assert_uint_eq(DIR6_LEN(32), 33);
+	ck_assert_uint_eq(assert_dir6_adds(slash32, 1, slash32_runs, 1), 1);
+	ck_assert_uint_eq(assert_dir6_adds(slash31, 1, slash31_runs, 1), 2);
+	ck_assert_uint_eq(assert_dir6_adds(slash30, 1, slash30_runs, 1), 4);
+	ck_assert_uint_eq(assert_dir6_adds(slash24, 1, slash24_runs, 1), 256);
+	ck_assert_uint_eq(assert_dir6_adds(top, 1, top_runs, 1), 256);
+	ck_assert_uint_eq(assert_dir6_adds(nested, 2, nested_runs, 2), 4);
+	ck_assert_uint_eq(assert_dir6_adds(nested_rev, 2, nested_runs, 2), 4);
+	/* The same pair in one batch. */
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, nested_rev, 2, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, nested_runs, 2), 4);
+
+	/* Bits past the length (the API takes them; the parser does not)
+	 * are ignored: 2001:db8::/24 indexes as 2001:d00::/24. */
+	bits.prefix.addr[2] = 0x0d;
+	bits.prefix.addr[3] = 0xb8;
+	ck_assert_uint_eq(assert_dir6_adds(&bits, 1, slash24_runs, 1), 256);
+}
+END_TEST
+
+/*
+ * Prefixes of /33../127 set GUARD_DIR_DEEP on their /32 and nothing else;
+ * a prefix of /24../32 with a deadline, or not made by hand, sets
+ * GUARD_DIR_TIMED and no len.  A plain one with them gives both.
+ */
+START_TEST(test_dir6_deep_timed)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry deep[] = {
+		entry("2001:db8:1::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9:0:0:1::/96", 0, GUARD_ORIGIN_MANUAL),
+		/* The edges: one bit past a /32, one short of a host. */
+		entry("2001:dba:8000::/33", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbb::2/127", 0, GUARD_ORIGIN_MANUAL),
+		/* Timed or not, deep is deep. */
+		entry("2001:dbc:1::/48", ahead, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry timed[] = {
+		entry("2001:dc0::/32", ahead, GUARD_ORIGIN_MANUAL),
+		/* No deadline, but auto-ban's. */
+		entry("2001:dc1::/32", 0, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:dc4::/30", ahead, GUARD_ORIGIN_MANUAL),
+		/* A host with a deadline is a host: the hash knows the time. */
+		entry("2001:dd0::1", ahead, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry plain[] = {
+		/* Inside the timed /30... */
+		entry("2001:dc5::/32", 0, GUARD_ORIGIN_MANUAL),
+		/* ...and around a /48. */
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run deep_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0dbc), 0, GUARD_DIR_DEEP },
+	};
+	const struct dir6_run timed_runs[] = {
+		deep_runs[0],
+		{ NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc1), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dc4), NET32(0x2001, 0x0dc7), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dd0), NET32(0x2001, 0x0dd0), 0, GUARD_DIR_HOST },
+	};
+	const struct dir6_run all_runs[] = {
+		timed_runs[0], timed_runs[1], timed_runs[2], timed_runs[3],
+		{ NET32(0x2001, 0x0dc5), NET32(0x2001, 0x0dc5), DIR6_LEN(32), 0 },
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32), 0 },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, deep, ARRAY_LEN(deep), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, deep_runs, 1), 5);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, ARRAY_LEN(timed), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, timed_runs,
+					      ARRAY_LEN(timed_runs)), 5 + 2 + 4 + 1);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, plain, ARRAY_LEN(plain), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, all_runs, ARRAY_LEN(all_runs)),
+			  5 + 2 + 4 + 1);
+}
+END_TEST
+
+/*
+ * A prefix shorter than /24 is not spread over its /32s: no key, but the
+ * config says one exists, and stops saying so when the last one goes.
+ */
+START_TEST(test_dir6_short)
+{
+	struct xg_entry block[] = {
+		entry("2000::/16", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	/* The edges: all of it, and one bit short of spreading. */
+	struct xg_entry shortest[] = {
+		entry("::/0", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:e00::/23", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run slash32[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32), 0 },
+	};
+	const uint32_t both = GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT;
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(both, NULL, 0), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &block[1], 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(both, slash32, 1), 1);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, slash32, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, shortest, ARRAY_LEN(shortest), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(both, slash32, 1), 1);
+	/* One of two short ones left: still short. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &shortest[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(both, slash32, 1), 1);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &shortest[1].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, slash32, 1), 1);
+}
+END_TEST
+
+/*
+ * Removing entries builds the index again: a /32 falls back to the longest
+ * prefix left around it, loses a flag when the last entry that gave it
+ * goes, and its key when nothing is left in it.  Clearing the blocklist
+ * leaves no key and no short prefix.
+ */
+START_TEST(test_dir6_remove)
+{
+	struct xg_entry block[] = {
+		entry("2001:db8::/30", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9::2", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dba:1::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dba::5", 0, GUARD_ORIGIN_MANUAL),
+		/* Alone in its /32. */
+		entry("2001:dc0::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dc1:1::/64", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run slash30 = { NET32(0x2001, 0x0db8), NET32(0x2001, 0x0dbb),
+					  DIR6_LEN(30), 0 };
+	const struct dir6_run slash32 = { NET32(0x2001, 0x0db9), NET32(0x2001, 0x0db9),
+					  DIR6_LEN(32), 0 };
+	const struct dir6_run host9 = { NET32(0x2001, 0x0db9), NET32(0x2001, 0x0db9), 0,
+					GUARD_DIR_HOST };
+	const struct dir6_run deep_a = { NET32(0x2001, 0x0dba), NET32(0x2001, 0x0dba), 0,
+					 GUARD_DIR_DEEP };
+	const struct dir6_run host_a = { NET32(0x2001, 0x0dba), NET32(0x2001, 0x0dba), 0,
+					 GUARD_DIR_HOST };
+	const struct dir6_run host_c0 = { NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc0), 0,
+					  GUARD_DIR_HOST };
+	const struct dir6_run deep_c1 = { NET32(0x2001, 0x0dc1), NET32(0x2001, 0x0dc1), 0,
+					  GUARD_DIR_DEEP };
+	const struct dir6_run all[] = { slash30, slash32, host9, deep_a, host_a, host_c0,
+					deep_c1 };
+	const struct dir6_run no_c0[] = { slash30, slash32, host9, deep_a, host_a, deep_c1 };
+	const struct dir6_run no_c1[] = { slash30, slash32, host9, deep_a, host_a };
+	const struct dir6_run no32[] = { slash30, host9, deep_a, host_a };
+	const struct dir6_run no_host9[] = { slash30, deep_a, host_a };
+	const struct dir6_run no_deep[] = { slash30, host_a };
+	const struct dir6_run no30[] = { host_a };
+	struct xg_entry short_one = entry("2000::/16", 0, GUARD_ORIGIN_MANUAL);
+	size_t removed = 0;
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, all, ARRAY_LEN(all)), 6);
+
+	/* The only host of its /32, the only deep prefix of its /32. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[6].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, no_c0, ARRAY_LEN(no_c0)), 5);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[7].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, no_c1, ARRAY_LEN(no_c1)), 4);
+	/* The /32 inside the /30: back to the /30's len. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[1].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, no32, ARRAY_LEN(no32)), 4);
+	/* One of two hosts: the flag stays; then the other. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[2].prefix, 1, NULL), 0);
+	assert_dir6(GUARD_INDEX_V6, no32, ARRAY_LEN(no32));
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[3].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, no_host9, ARRAY_LEN(no_host9)), 4);
+	/* The deep prefix beside a host: the host flag stays. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[4].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, no_deep, ARRAY_LEN(no_deep)), 4);
+	/* The /30: three of its /32s have nothing left. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, no30, ARRAY_LEN(no30)), 1);
+
+	/* Clear: no key, no short prefix; the index stays in use. */
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &short_one, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT, all,
+				      ARRAY_LEN(all)), 6);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, &removed), 0);
+	ck_assert_uint_eq(removed, ARRAY_LEN(block) + 1);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, NULL, 0), 0);
+}
+END_TEST
+
+/*
+ * An entry whose deadline has passed is absent for the program, so a
+ * rebuild (here, after removing an unrelated entry) leaves it out of the
+ * /32 index: its flags, its len, a key only it needed, the short flag.
+ * Live entries in the same /32s keep theirs.
+ */
+START_TEST(test_dir6_expired)
+{
+	uint64_t now = xg_now_ns(), past = now - 1, ahead = now + 3600 * NS;
+	struct xg_entry block[] = {
+		/* Alone in their /32s: the keys go. */
+		entry("2001:db8::1", past, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:db9::/32", past, GUARD_ORIGIN_MANUAL),
+		entry("2001:dba:1::/48", past, GUARD_ORIGIN_MANUAL),
+		entry("2000::/16", past, GUARD_ORIGIN_MANUAL),
+		/* Around a live /32: only that one's key stays, with its len. */
+		entry("2001:dbc::/30", past, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbd::/32", 0, GUARD_ORIGIN_MANUAL),
+		/* Beside live ones: their flags stay, the expired ones' go. */
+		entry("2001:dc0::/32", ahead, GUARD_ORIGIN_MANUAL),
+		entry("2001:dc0:1::/48", past, GUARD_ORIGIN_MANUAL),
+		entry("2001:dc1::1", ahead, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:dc1::/32", past, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:dd0::1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run live[] = {
+		{ NET32(0x2001, 0x0dbd), NET32(0x2001, 0x0dbd), DIR6_LEN(32), 0 },
+		{ NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc0), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dc1), NET32(0x2001, 0x0dc1), 0, GUARD_DIR_HOST },
+	};
+	size_t removed = 0;
+
+	ck_assert_uint_gt(now, 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	/* An add marks every entry it is given, expired or not (more is
+	 * harmless): the rebuild has keys and a flag to take away. */
+	ck_assert_uint_eq(map_count(GUARD_MAP_DIR_V6), 3 + 4 + 3);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, INDEX6_FLAGS);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[10].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, live, ARRAY_LEN(live)), 3);
+	/* Still listed: only the index leaves them out. */
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLOCK_V6), 2);
+	ck_assert_uint_eq(map_count(GUARD_MAP_BLKNET_V6), 8);
+	/* A prune deletes them, and the index stays as it is. */
+	ck_assert_int_eq(xg_list_prune(st, &removed), 0);
+	ck_assert_uint_eq(removed, 7);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, live, ARRAY_LEN(live)), 3);
+}
+END_TEST
+
+/*
+ * While a rule may auto-ban, the program may ban anywhere in IPv6 without
+ * a key: the index is not in use, short prefix or not, and changes to the
+ * lists meanwhile do not bring it back.  When auto-ban goes (the rule
+ * removed, or changed to one that does not ban), it is built again from
+ * the lists as they are then.  A rule that does not ban changes nothing.
+ */
+START_TEST(test_dir6_bans)
+{
+	struct xg_entry block[] = {
+		entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2000::/16", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry later[] = {
+		entry("2001:dc0::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dc1::1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry short_later = entry("2002::/16", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_prefix gone[] = { block[0].prefix, block[2].prefix };
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+	struct xg_limit no_ban = { .match = { .port = 0, .proto = 0 }, .pps = 10 };
+	struct xg_limit other = { .match = { .port = 53, .proto = IPPROTO_UDP }, .pps = 10 };
+	const struct dir6_run before[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_HOST },
+		{ NET32(0x2001, 0x0db9), NET32(0x2001, 0x0db9), DIR6_LEN(32), 0 },
+	};
+	const struct dir6_run after[] = {
+		before[1],
+		{ NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc0), 0, GUARD_DIR_DEEP },
+		{ NET32(0x2001, 0x0dc1), NET32(0x2001, 0x0dc1), 0, GUARD_DIR_HOST },
+	};
+	const uint32_t both = GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT;
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_uint_eq(assert_dir6(both, before, ARRAY_LEN(before)), 2);
+	/* A rule without auto-ban bans nowhere. */
+	ck_assert_int_eq(xg_limit_set(st, &other), 0);
+	ck_assert_uint_eq(assert_dir6(both, before, ARRAY_LEN(before)), 2);
+
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+	/* Lists change meanwhile: still not in use. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, gone, ARRAY_LEN(gone), NULL), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, later, ARRAY_LEN(later), NULL), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+
+	/* The rule goes: built from the lists as they are now. */
+	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, after, ARRAY_LEN(after)), 3);
+
+	/* A short prefix added while a rule bans: not flagged then, but
+	 * when auto-ban goes, here by changing the rule to one that does
+	 * not ban. */
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &short_later, 1, NULL), 0);
+	ck_assert_uint_eq(skip_bits() & INDEX6_FLAGS, 0);
+	ck_assert_int_eq(xg_limit_set(st, &no_ban), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(both, after, ARRAY_LEN(after)), 3);
+	ck_assert_int_eq(xg_limit_remove(st, &no_ban.match), 0);
+	ck_assert_int_eq(xg_limit_remove(st, &other.match), 0);
+	ck_assert_uint_eq(assert_dir6(both, after, ARRAY_LEN(after)), 3);
+}
+END_TEST
+
+/*
+ * Entries in one /32 added in one batch (as a list file is) end in one
+ * key with every flag and the longest len, whatever their order; added to
+ * a /32 that has a key already, they keep what it had.
+ */
+START_TEST(test_dir6_batch)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry batch[] = {
+		entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8:1::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry more[] = {
+		/* The shorter after the longer, and timed after plain. */
+		entry("2001:dbc::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/30", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/31", ahead, GUARD_ORIGIN_MANUAL),
+		/* Onto the key above. */
+		entry("2001:db8::/31", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run one[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32),
+		  GUARD_DIR_HOST | GUARD_DIR_DEEP },
+	};
+	const struct dir6_run all[] = {
+		one[0],
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db9), DIR6_LEN(31), 0 },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbf), DIR6_LEN(30), 0 },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbc), DIR6_LEN(32), 0 },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbd), 0, GUARD_DIR_TIMED },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, batch, ARRAY_LEN(batch), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, one, 1), 1);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, more, ARRAY_LEN(more), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, all, ARRAY_LEN(all)), 6);
+}
+END_TEST
+
+/*
+ * A batch too big to merge key by key (a list file: here 1280 /32s) is
+ * merged with what the map holds all the same: keys it shares keep their
+ * flags and longer len, keys it does not share stay as they are.
+ */
+START_TEST(test_dir6_batch_bulk)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry before[] = {
+		entry("2001:1::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:f01::/32", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry file[] = {
+		entry("2001:b00::/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:c00::/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:d00::/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db8:1::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:e00::/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:f00::/24", ahead, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run first[] = {
+		{ NET32(0x2001, 0x0001), NET32(0x2001, 0x0001), 0, GUARD_DIR_HOST },
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_HOST },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbc), DIR6_LEN(32), 0 },
+		{ NET32(0x2001, 0x0f01), NET32(0x2001, 0x0f01), DIR6_LEN(32), 0 },
+	};
+	const struct dir6_run all[] = {
+		first[0], first[1], first[2], first[3],
+		{ NET32(0x2001, 0x0b00), NET32(0x2001, 0x0eff), DIR6_LEN(24), 0 },
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_DEEP },
+		{ NET32(0x2001, 0x0f00), NET32(0x2001, 0x0fff), 0, GUARD_DIR_TIMED },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, before, ARRAY_LEN(before), NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, first, ARRAY_LEN(first)), 4);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, file, ARRAY_LEN(file), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, all, ARRAY_LEN(all)), 1 + 5 * 256);
+}
+END_TEST
+
+/* IPv4 entries (even one whose bytes spell 2001:db8) and the allowlist
+ * write no key, and a short prefix on the allowlist is no short prefix
+ * of the blocklist. */
+START_TEST(test_dir6_untouched)
+{
+	struct xg_entry block[] = {
+		entry("32.1.13.184", 0, GUARD_ORIGIN_MANUAL),
+		entry("32.1.13.0/24", 0, GUARD_ORIGIN_MANUAL),
+		entry("32.1.14.0/25", 0, GUARD_ORIGIN_MANUAL),
+		entry("32.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry allow[] = {
+		entry("2001:db8::1", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:db9::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/30", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dc0:1::/48", 0, GUARD_ORIGIN_MANUAL),
+		entry("2000::/16", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry mixed[] = {
+		entry("198.51.100.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dd0::1", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct dir6_run host[] = {
+		{ NET32(0x2001, 0x0dd0), NET32(0x2001, 0x0dd0), 0, GUARD_DIR_HOST },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, NULL, 0), 0);
+	/* Removals from either list build it again: still nothing. */
+	ck_assert_int_eq(xg_list_remove(st, XG_ALLOWLIST, &allow[0].prefix, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[0].prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, NULL, 0), 0);
+	/* In a batch with an IPv6 host, only the host counts. */
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, mixed, ARRAY_LEN(mixed), NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, host, 1), 1);
+	ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, host, 1), 1);
+}
+END_TEST
+
 START_TEST(test_clear)
 {
 	size_t removed = 999;
@@ -1674,9 +2404,11 @@ END_TEST
  */
 START_TEST(test_expired_entries)
 {
-	uint64_t now = xg_now_ns(), soon = now + 100 * 1000000ULL;
+	/* A second's margin: the first add of a state builds the indexes,
+	 * which under AddressSanitizer takes a good part of one. */
+	uint64_t now = xg_now_ns(), soon = now + NS;
 	uint64_t later = now + 3600 * NS;
-	struct timespec nap = { 0, 150 * 1000000L };
+	struct timespec nap = { 1, 100 * 1000000L };
 	struct xg_entry live_block[] = {
 		entry("1.2.3.4", 0, GUARD_ORIGIN_MANUAL),
 		entry("10.0.0.0/8", later, GUARD_ORIGIN_AUTOBAN),
@@ -1729,9 +2461,8 @@ START_TEST(test_entry_expires)
 {
 	/* Through the library only: an entry added with a short deadline is
 	 * listed until it passes, and gone from the live list after. */
-	struct xg_entry e = entry("1.2.3.4", xg_now_ns() + 300 * 1000000ULL,
-				  GUARD_ORIGIN_AUTOBAN);
-	struct timespec nap = { 0, 400 * 1000000L };
+	struct xg_entry e = entry("1.2.3.4", xg_now_ns() + NS, GUARD_ORIGIN_AUTOBAN);
+	struct timespec nap = { 1, 100 * 1000000L };
 	size_t removed = 0;
 
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &e, 1, NULL), 0);
@@ -1929,6 +2660,17 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_dir_clear);
 	tcase_add_test(tc, test_dir_expired);
 	tcase_add_test(tc, test_dir_host_bits);
+	tcase_add_test(tc, test_dir6_empty);
+	tcase_add_test(tc, test_dir6_host);
+	tcase_add_test(tc, test_dir6_len);
+	tcase_add_test(tc, test_dir6_deep_timed);
+	tcase_add_test(tc, test_dir6_short);
+	tcase_add_test(tc, test_dir6_remove);
+	tcase_add_test(tc, test_dir6_expired);
+	tcase_add_test(tc, test_dir6_bans);
+	tcase_add_test(tc, test_dir6_batch);
+	tcase_add_test(tc, test_dir6_batch_bulk);
+	tcase_add_test(tc, test_dir6_untouched);
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
