@@ -175,8 +175,10 @@ static void deep_merge(struct index4 *ix)
 	ix->n_deep = out + 1;
 }
 
-static bool deep_find(const struct index4 *ix, __u32 key)
+/* Is key one of the build's /24s?  (For xg_map_prune_u32.) */
+static bool deep_found(__u32 key, const void *ctx)
 {
+	const struct index4 *ix = ctx;
 	size_t lo = 0, hi = ix->n_deep;
 
 	while (lo < hi) {
@@ -197,35 +199,11 @@ static bool deep_find(const struct index4 *ix, __u32 key)
 static int deep_write(const struct index4 *ix, const struct xg_state *st)
 {
 	int fd = st->map_fds[XG_MAP_DEEP_V4];
-	__u32 *gone = NULL, key, next;
-	size_t n_gone = 0;
-	void *prev = NULL;
-	int ret = 0;
 
 	for (size_t i = 0; i < ix->n_deep; i++)
 		if (bpf_map_update_elem(fd, &ix->deep[i].key, &ix->deep[i].val, BPF_ANY))
 			return -errno;
-	if (!ix->build)
-		return 0;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (!deep_find(ix, next)) {
-			__u32 *g = realloc(gone, (n_gone + 1) * sizeof(*g));
-
-			if (!g) {
-				ret = -ENOMEM;
-				break;
-			}
-			gone = g;
-			gone[n_gone++] = next;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; !ret && i < n_gone; i++)
-		if (bpf_map_delete_elem(fd, &gone[i]) && errno != ENOENT)
-			ret = -errno;
-	free(gone);
-	return ret;
+	return ix->build ? xg_map_prune_u32(fd, deep_found, ix) : 0;
 }
 
 /*

@@ -115,8 +115,10 @@ static void merge(struct index6 *ix)
 	ix->n = out + 1;
 }
 
-static bool found(const struct index6 *ix, __u32 key)
+/* Is key one of the build's /32s?  (For xg_map_prune_u32.) */
+static bool found(__u32 key, const void *ctx)
 {
+	const struct index6 *ix = ctx;
 	size_t lo = 0, hi = ix->n;
 
 	while (lo < hi) {
@@ -160,36 +162,6 @@ static int write_items(const struct xg_state *st, struct index6 *ix)
 	return ret;
 }
 
-/* Delete the /32s of the map the build did not find. */
-static int delete_stale(const struct xg_state *st, const struct index6 *ix)
-{
-	int fd = st->map_fds[XG_MAP_DIR_V6];
-	__u32 *gone = NULL, key, next;
-	size_t n_gone = 0;
-	void *prev = NULL;
-	int ret = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		if (!found(ix, next)) {
-			__u32 *g = realloc(gone, (n_gone + 1) * sizeof(*g));
-
-			if (!g) {
-				ret = -ENOMEM;
-				break;
-			}
-			gone = g;
-			gone[n_gone++] = next;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; !ret && i < n_gone; i++)
-		if (bpf_map_delete_elem(fd, &gone[i]) && errno != ENOENT)
-			ret = -errno;
-	free(gone);
-	return ret;
-}
-
 int xg_index6_build(const struct xg_state *st, bool *short_prefix)
 {
 	static const enum xg_map_id maps[] = { XG_MAP_BLOCK_V6, XG_MAP_BLKNET_V6 };
@@ -224,7 +196,7 @@ int xg_index6_build(const struct xg_state *st, bool *short_prefix)
 	if (!ret)
 		ret = write_items(st, &ix);
 	if (!ret)
-		ret = delete_stale(st, &ix);
+		ret = xg_map_prune_u32(st->map_fds[XG_MAP_DIR_V6], found, &ix);
 	*short_prefix = ix.short_prefix;
 	free(ix.items);
 	return ret;

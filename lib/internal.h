@@ -77,6 +77,9 @@ struct xg_dump {
 int xg_dump_map(const struct xg_state *st, enum xg_map_id map, struct xg_dump *d);
 void xg_dump_free(struct xg_dump *d);
 
+/* Delete the keys of a map keyed by __u32 that keep() does not want. */
+int xg_map_prune_u32(int fd, bool (*keep)(__u32 key, const void *ctx), const void *ctx);
+
 /* The IPv4 index: cells per /16, the blocklist per /24 (index4.c). */
 int xg_index4_build(const struct xg_state *st, bool bans);
 int xg_index4_add(const struct xg_state *st, enum xg_list list,

@@ -213,6 +213,35 @@ static int delete_keys(const struct xg_state *st, enum xg_map_id map,
 	return 0;
 }
 
+int xg_map_prune_u32(int fd, bool (*keep)(__u32 key, const void *ctx), const void *ctx)
+{
+	__u32 *gone = NULL, key, next;
+	size_t n_gone = 0;
+	void *prev = NULL;
+	int ret = 0;
+
+	/* Collect first: deleting while walking would lose the walk's place. */
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (!keep(next, ctx)) {
+			__u32 *g = realloc(gone, (n_gone + 1) * sizeof(*g));
+
+			if (!g) {
+				ret = -ENOMEM;
+				break;
+			}
+			gone = g;
+			gone[n_gone++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (size_t i = 0; !ret && i < n_gone; i++)
+		if (bpf_map_delete_elem(fd, &gone[i]) && errno != ENOENT)
+			ret = -errno;
+	free(gone);
+	return ret;
+}
+
 static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 {
 	uint8_t key[KEY_MAX];
