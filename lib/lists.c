@@ -268,11 +268,17 @@ static int index_add(struct xg_state *st, enum xg_list list,
 		if (!ret)
 			ret = xg_config_read(st, &cfg);
 	}
-	if (ret || !(cfg.skip_lists & GUARD_CELLS_V4))
+	if (ret)
 		return ret;
-	ret = xg_index4_add(st, list, entries, n);
-	if (ret || list != XG_BLOCKLIST || !(cfg.skip_lists & GUARD_INDEX_V6))
-		return ret;
+	/* Each index on its own: one whose build failed is not in use, and
+	 * the refresh after the add tries it again. */
+	if (cfg.skip_lists & GUARD_CELLS_V4) {
+		ret = xg_index4_add(st, list, entries, n);
+		if (ret)
+			return ret;
+	}
+	if (list != XG_BLOCKLIST || !(cfg.skip_lists & GUARD_INDEX_V6))
+		return 0;
 	ret = xg_index6_add(st, entries, n, &short_prefix);
 	if (ret) {
 		/* Full, most likely: rather than refuse the entries, the
@@ -457,7 +463,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	}
 	ret = index_add(st, list, entries, n);
 	if (ret) {
-		pr_warn("cannot update the IPv4 index: %s; nothing was added\n", strerror(-ret));
+		pr_warn("cannot update the indexes: %s; nothing was added\n", strerror(-ret));
 		return ret;
 	}
 	undo = calloc(n ? n : 1, sizeof(*undo));
@@ -497,7 +503,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0 &&
 				     (!is_lpm(u->map) ||
 				      u->old.prefix_len == entries[i].prefix.len);
-		if (u->had_old && u->map == XG_MAP_BLKNET_V4)
+		if (u->had_old && (u->map == XG_MAP_BLKNET_V4 || u->map == XG_MAP_BLKNET_V6))
 			replaced_prefix = true;
 
 		if (!has_batch(u->map)) {

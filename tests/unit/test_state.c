@@ -2306,9 +2306,79 @@ START_TEST(test_dir6_batch_bulk)
 }
 END_TEST
 
+/* The same over a map too big to read in one go: 8448 /32s, each given a
+ * len by a /24 and then the timed flag by a /25. */
+START_TEST(test_dir6_batch_bulk_many)
+{
+	enum { NETS = 33 };
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry plain[NETS], timed[2 * NETS];
+	const struct dir6_run plain_run = {
+		NET32(0x2400, 0x0000), NET32(0x2400, NETS * 256 - 1), DIR6_LEN(24), 0,
+	};
+	const struct dir6_run both = {
+		NET32(0x2400, 0x0000), NET32(0x2400, NETS * 256 - 1), DIR6_LEN(24),
+		GUARD_DIR_TIMED,
+	};
+
+	memset(plain, 0, sizeof(plain));
+	memset(timed, 0, sizeof(timed));
+	for (int i = 0; i < NETS; i++) {
+		/* 2400:ii00::/24, and its halves 2400:ii00::/25, 2400:ii80::/25. */
+		plain[i].prefix.family = AF_INET6;
+		plain[i].prefix.len = 24;
+		plain[i].prefix.addr[0] = 0x24;
+		plain[i].prefix.addr[2] = (uint8_t)i;
+		plain[i].origin = GUARD_ORIGIN_MANUAL;
+		for (int h = 0; h < 2; h++) {
+			timed[2 * i + h] = plain[i];
+			timed[2 * i + h].prefix.len = 25;
+			timed[2 * i + h].prefix.addr[3] = h ? 0x80 : 0;
+			timed[2 * i + h].expires_ns = ahead;
+		}
+	}
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, plain, NETS, NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, &plain_run, 1), NETS * 256);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, 2 * NETS, NULL), 0);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, &both, 1), NETS * 256);
+}
+END_TEST
+
 /* IPv4 entries (even one whose bytes spell 2001:db8) and the allowlist
  * write no key, and a short prefix on the allowlist is no short prefix
  * of the blocklist. */
+/* A prefix of /24../32 given again with a deadline where it had none (or
+ * by auto-ban where it was made by hand) must lose its len: otherwise the
+ * program blocks the /32 outright after the deadline has passed. */
+START_TEST(test_dir6_readd_with_deadline)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry plain[] = {
+		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/30", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry timed[] = {
+		entry("2001:db8::/32", ahead, GUARD_ORIGIN_MANUAL),
+		entry("2001:dbc::/30", 0, GUARD_ORIGIN_AUTOBAN),
+	};
+	const struct dir6_run plain_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32), 0 },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbf), DIR6_LEN(30), 0 },
+	};
+	const struct dir6_run timed_runs[] = {
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbf), 0, GUARD_DIR_TIMED },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, plain, ARRAY_LEN(plain), NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, plain_runs, 2), 5);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, ARRAY_LEN(timed), NULL), 0);
+	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, timed_runs, 2), 5);
+}
+END_TEST
+
 START_TEST(test_dir6_untouched)
 {
 	struct xg_entry block[] = {
@@ -2670,6 +2740,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_dir6_bans);
 	tcase_add_test(tc, test_dir6_batch);
 	tcase_add_test(tc, test_dir6_batch_bulk);
+	tcase_add_test(tc, test_dir6_batch_bulk_many);
+	tcase_add_test(tc, test_dir6_readd_with_deadline);
 	tcase_add_test(tc, test_dir6_untouched);
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
