@@ -386,7 +386,7 @@ section_live() {
 	live_record guard-flood "xdp-guard, random-source flood ($FLOOD_SOURCES sources), blocklist miss path" drop \
 		"no rate-limit rule: every packet misses both lists and is passed up the stack"
 	live_record guard-floodnet "xdp-guard, random-source flood ($FLOOD_SOURCES sources) inside a blocked prefix" drop \
-		"every packet dropped by the prefix trie: the drop path with unpredictable sources"
+		"every packet dropped by a blocked prefix: the drop path with unpredictable sources"
 	if [ -n "$HAVE_LIMIT" ]; then
 		live_record guard-rl-flood "xdp-guard, random-source flood against a rate-limit rule" drop \
 			"rule $RL_MATCH: $RL_PPS pps per source, budget $RL_BUDGET pps for all sources"
