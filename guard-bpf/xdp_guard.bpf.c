@@ -346,7 +346,7 @@ static __always_inline __u32 blocked_indexed_v6(struct packet *pkt, __u32 skip)
  * drop reason, or 0 if the source is not blocked. */
 static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 {
-	struct guard_entry *e = NULL;
+	struct guard_entry *e;
 
 	if (pkt->l3_proto == ETH_P_IP && (skip & GUARD_CELLS_V4)) {
 		int r = blocked_indexed_v4(pkt, skip);
@@ -357,31 +357,19 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 	if (pkt->l3_proto != ETH_P_IP && (skip & GUARD_INDEX_V6))
 		return blocked_indexed_v6(pkt, skip);
 	if (pkt->l3_proto == ETH_P_IP) {
-		struct guard_lpm_v4 key = { .prefixlen = 32 };
-
 		if (!(skip & GUARD_SKIP_BLOCK_V4)) {
 			e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
 			if (entry_live(e))
 				return block_reason(e);
 		}
-		if (skip & GUARD_SKIP_BLKNET_V4)
-			return 0;
-		__builtin_memcpy(key.addr, &pkt->saddr4, 4);
-		e = lpm_live(&xg_blknet_v4, &key, &key.prefixlen);
-	} else {
-		struct guard_lpm_v6 key = { .prefixlen = 128 };
-
-		if (!(skip & GUARD_SKIP_BLOCK_V6)) {
-			e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
-			if (entry_live(e))
-				return block_reason(e);
-		}
-		if (skip & GUARD_SKIP_BLKNET_V6)
-			return 0;
-		__builtin_memcpy(key.addr, &pkt->saddr6, 16);
-		e = lpm_live(&xg_blknet_v6, &key, &key.prefixlen);
+		return (skip & GUARD_SKIP_BLKNET_V4) ? 0 : blocked_by_trie_v4(pkt);
 	}
-	return e ? block_reason(e) : 0;
+	if (!(skip & GUARD_SKIP_BLOCK_V6)) {
+		e = bpf_map_lookup_elem(&xg_block_v6, &pkt->saddr6);
+		if (entry_live(e))
+			return block_reason(e);
+	}
+	return (skip & GUARD_SKIP_BLKNET_V6) ? 0 : blocked_by_trie_v6(pkt);
 }
 
 /* The lists with nothing in the /16 of an IPv4 source, as skip bits. */
