@@ -325,6 +325,9 @@ static __always_inline __u32 blocked_indexed_v6(struct packet *pkt, __u32 skip)
 	struct guard_entry *e;
 	__u32 slash32;
 
+	/* Both lists empty: nothing for the index to tell. */
+	if ((skip & GUARD_SKIP_BLOCK_V6) && (skip & GUARD_SKIP_BLKNET_V6))
+		return 0;
 	__builtin_memcpy(&slash32, &pkt->saddr6, 4);
 	d = bpf_map_lookup_elem(&xg_dir_v6, &slash32);
 	if (!d)
@@ -372,6 +375,8 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 	return (skip & GUARD_SKIP_BLKNET_V6) ? 0 : blocked_by_trie_v6(pkt);
 }
 
+#define GUARD_SKIP_V4_ALL (GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_BLOCK_V4 | GUARD_SKIP_BLKNET_V4)
+
 /* The lists with nothing in the /16 of an IPv4 source, as skip bits. */
 static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 {
@@ -380,6 +385,9 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 	__u8 cell;
 
 	if (pkt->l3_proto != ETH_P_IP || !(skip & GUARD_CELLS_V4))
+		return skip;
+	/* Every IPv4 list empty: the cells have nothing to add. */
+	if ((skip & GUARD_SKIP_V4_ALL) == GUARD_SKIP_V4_ALL)
 		return skip;
 	cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
 	if (!cells)
