@@ -329,7 +329,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	__u64 now, coarse, pkt_tat, bytes_tat, syn_tat;
 	__u32 slot, zero = 0, mslot;
 	__u8 prefix_len;
-	int is_syn, established, new_refused = 0, before_drops = 0;
+	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -415,8 +415,8 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		/* Established: old enough, and there before the current run
 		 * of budget drops began.  Sources of a spoofed flood that got
 		 * through the half burst grow old too, but never that. */
-		before_drops = now - rs->last_over_ns > OVER_GAP_NS ||
-			       (src && src->first_seen_ns < rs->over_since_ns);
+		quiet = now - rs->last_over_ns > OVER_GAP_NS;
+		before_drops = quiet || (src && src->first_seen_ns < rs->over_since_ns);
 		established = src && now - src->first_seen_ns >= age_needed && before_drops;
 		/* SYNs first: a SYN flood the SYN budget holds back must not
 		 * also spend the packet budget that every client shares. */
@@ -435,21 +435,30 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	}
 
 	/* 3. Conforming: commit the meters, or start tracking the source.
-	 * A tracked source seen before the budget's current run of drops (or
-	 * while there is none) is marked: it is, or may grow, established,
-	 * and the early drop must let it through to be asked.  Not on its
-	 * first packet: the first burst of a spoofed flood passes while the
-	 * budget is still quiet, and its sources, each seen once, would fill
-	 * the marks. */
-	if (before_drops && src && marks)
+	 * A tracked source that passes while the budget is quiet is marked:
+	 * it is, or may grow, established, and the early drop must let it
+	 * through to be asked.  Not on its first packet: the first burst of
+	 * a spoofed flood passes while the budget is still quiet, and its
+	 * sources, each seen once, would fill the marks.  Nor when its last
+	 * packet passed long ago: a flood that pauses and comes back finds
+	 * the budget quiet, and its sources tracked from before.  Nor during
+	 * a run of drops, although those sources were seen before it: each
+	 * mark they got would send its share of the flood to the lookup that
+	 * the early drop exists to avoid.  A source marked before the run
+	 * keeps its mark current through it. */
+	if (src && marks &&
+	    (quiet ? now - src->last_pass_ns <= OVER_GAP_NS :
+		     before_drops && marked(marks, mslot, now)))
 		mark(marks, mslot, now);
 	if (src) {
+		src->last_pass_ns = now;
 		src->pkt_tat = pkt_tat;
 		src->bytes_tat = bytes_tat;
 		src->syn_tat = syn_tat;
 	} else {
 		struct guard_source fresh = {
 			.first_seen_ns = now,
+			.last_pass_ns = now,
 			.pkt_tat = now + rule->pkt.interval_ns,
 			.bytes_tat = now + (((__u64)pkt->len * rule->bytes.interval_ns) >> 16),
 			.syn_tat = is_syn ? now + rule->syn.interval_ns : 0,

@@ -205,6 +205,7 @@ struct guard_source {
 	__u64 over_since_ns;	/* start of the current run of drops, 0: none */
 	__u64 last_drop_ns;
 	__u64 last_event_ns;	/* last "first drop" event for this source */
+	__u64 last_pass_ns;	/* its last packet that passed */
 };
 
 /*
@@ -214,8 +215,9 @@ struct guard_source {
  * flood that lookup, a cache miss in a large LRU map, is most of the cost
  * of every packet.  A source's slot (a hash of its key) holds the epoch in
  * which a packet of it, tracked already, last passed while the budget was
- * not dropping, or came from before the current run of drops: a source
- * that is, or may grow, established.  A mark counts in that epoch and the next, so it
+ * not dropping and within a second of its previous pass (or, during a run
+ * of drops, renewed a mark it had): a source that is, or may grow,
+ * established.  A mark counts in that epoch and the next, so it
  * lasts GUARD_MARK_EPOCH_NS to twice that and then fades without anyone
  * clearing it.  Slots shared by two sources only cost the
  * lookup that a mark stands for: the verdict comes from the source's own

@@ -923,6 +923,80 @@ START_TEST(test_marks_made_while_quiet)
 END_TEST
 
 /*
+ * What a flood that pauses and comes back looks like: its sources tracked
+ * from before, their last packets passed long ago, and the budget quiet.
+ * Such a packet passes but gives no mark; a second one soon after does.
+ */
+START_TEST(test_no_mark_after_long_silence)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 11,
+	};
+	struct guard_source_key k = skey("192.0.2.61", 0, IPPROTO_UDP);
+	uint64_t now = monotonic_ns();
+	struct guard_source v = {
+		.first_seen_ns = now - 10 * SEC_NS,
+		.last_pass_ns = now - 5 * SEC_NS,
+	};
+	struct guard_source after;
+
+	limit(&l);
+	source_put(&k, &v);
+	expect_udp("192.0.2.61", 53, GUARD_REASON_PASS);
+	ck_assert_uint_eq(mark_get(&k), 0);
+	/* The pass itself was recorded ... */
+	ck_assert(source_get(&k, &after));
+	ck_assert_uint_ge(after.last_pass_ns, now);
+	/* ... so the next packet, within a second, is a client's. */
+	expect_udp("192.0.2.61", 53, GUARD_REASON_PASS);
+	ck_assert_uint_ne(mark_get(&k), 0);
+}
+END_TEST
+
+/*
+ * During a run of drops, a source seen before the run gets no new mark,
+ * however often it comes; one marked before the run has its mark brought
+ * to the current epoch, so that a client busy through a long flood keeps
+ * it.
+ */
+START_TEST(test_marks_during_drops)
+{
+	struct guard_limit l = {
+		.proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 11,
+	};
+	struct guard_source_key ka = skey("192.0.2.62", 0, IPPROTO_UDP);
+	struct guard_source_key kb = skey("192.0.2.63", 0, IPPROTO_UDP);
+	struct guard_rule_state rs = { 0 };
+	uint64_t now = monotonic_ns();
+	struct guard_source v = {
+		.first_seen_ns = now - 10 * SEC_NS,
+		.last_pass_ns = now,
+	};
+	uint8_t cur = guard_mark_epoch(now), prev = cur == 1 ? 255 : cur - 1, got;
+	uint32_t slot = 0;
+
+	limit(&l);
+	/* A run of drops that began 5 s ago and goes on; the budget itself
+	 * is not spent, so both sources' packets pass. */
+	rs.over_since_ns = now - 5 * SEC_NS;
+	rs.last_over_ns = now;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_RULE_STATE], &slot, &rs, BPF_ANY), 0);
+	source_put(&ka, &v);
+	source_put(&kb, &v);
+	ck_assert_uint_ne(guard_mark_slot(&ka), guard_mark_slot(&kb));
+	mark_put(&kb, prev);
+
+	expect_udp("192.0.2.62", 53, GUARD_REASON_PASS);
+	expect_udp("192.0.2.62", 53, GUARD_REASON_PASS);
+	ck_assert_uint_eq(mark_get(&ka), 0);
+	expect_udp("192.0.2.63", 53, GUARD_REASON_PASS);
+	got = mark_get(&kb);
+	ck_assert_msg(got == guard_mark_epoch(monotonic_ns()) || got == cur,
+		      "mark %u, epoch %u", got, cur);
+}
+END_TEST
+
+/*
  * While the budget is spent beyond the new sources' half, a source without
  * a current mark is dropped before it is looked up, even one established
  * by its age; with a mark it is looked up and passes.  A mark two epochs
@@ -1568,6 +1642,8 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_established_predates_budget_drops);
 	tcase_add_test(tc, test_marks_made_while_quiet);
 	tcase_add_test(tc, test_unmarked_dropped_early);
+	tcase_add_test(tc, test_no_mark_after_long_silence);
+	tcase_add_test(tc, test_marks_during_drops);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");
