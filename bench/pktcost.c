@@ -3,7 +3,7 @@
  * pktcost: the cost of one packet through an XDP program, measured with
  * BPF_PROG_TEST_RUN and `repeat`.  The time per packet includes the
  * kernel's test harness: compare programs with each other (a bare XDP_DROP
- * is the floor), not with zero.
+ * is the reference), not with zero.
  *
  * The kernel reports its own mean, but in whole nanoseconds, which is too
  * coarse when a bare program takes 5 ns.  This tool reads the thread's CPU
@@ -12,7 +12,7 @@
  * and the call's fixed setup cost is spread over `repeat` runs.
  *
  *   pktcost [--runs K] [--repeat N] [--load-only]
- *           --prog NAME=OBJECT[,pin=DIR][,deny-src=ADDR]...
+ *           --prog NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,hash-add=ADDR]...
  *           --case LABEL=NAME:FRAME...
  *
  * --prog loads OBJECT's XDP program under NAME.  Its maps are private to
@@ -20,7 +20,9 @@
  * reused if already there), so that `xdp-guard -p DIR` can fill the lists
  * before the measurement, exactly as an operator would.  deny-src= adds a
  * source-address rule to an xdp-filter object's maps (filter_ipv4 or
- * filter_ipv6), as `xdp-filter ip ADDR --mode src` does.
+ * filter_ipv6), as `xdp-filter ip ADDR --mode src` does.  hash-add= puts
+ * an IPv4 address into the object's first hash map, for the floor program
+ * (floor.bpf.c).  Both may be given more than once.
  *
  * FRAME is "udp4,SRC,DST", "udp6,SRC,DST" or "vlan-udp4,VID,SRC,DST": a
  * 64-byte UDP frame.
@@ -112,19 +114,20 @@ static int xdpfilt_deny_src(struct bpf_object *obj, const char *addr)
 	return ret ? -1 : 0;
 }
 
-/* NAME=OBJECT[,pin=DIR][,deny-src=ADDR]... */
+/* NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,hash-add=ADDR]... */
 static int add_prog(char *spec)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
 	char *eq = strchr(spec, '='), *path, *opt, *save = NULL;
-	const char *pin = NULL, *deny[8];
-	unsigned int ndeny = 0;
+	const char *pin = NULL, *deny[8], *add[8];
+	unsigned int ndeny = 0, nadd = 0;
 	struct prog *p = &progs[nprogs];
 	struct bpf_program *bp;
 	struct bpf_map *map;
 
 	if (!eq || nprogs == MAX_PROGS)
-		return die_usage("bad --prog %s (NAME=OBJECT[,pin=DIR][,deny-src=ADDR])", spec);
+		return die_usage("bad --prog %s (NAME=OBJECT[,pin=DIR][,deny-src=ADDR]"
+				 "[,hash-add=ADDR])", spec);
 	*eq = '\0';
 	snprintf(p->name, sizeof(p->name), "%s", spec);
 	path = strtok_r(eq + 1, ",", &save);
@@ -133,6 +136,8 @@ static int add_prog(char *spec)
 			pin = opt + 4;
 		else if (!strncmp(opt, "deny-src=", 9) && ndeny < 8)
 			deny[ndeny++] = opt + 9;
+		else if (!strncmp(opt, "hash-add=", 9) && nadd < 8)
+			add[nadd++] = opt + 9;
 		else
 			return die_usage("--prog %s: unknown option %s", p->name, opt);
 	}
@@ -154,6 +159,9 @@ static int add_prog(char *spec)
 	p->fd = bpf_program__fd(bp);
 	for (unsigned int i = 0; i < ndeny; i++)
 		if (xdpfilt_deny_src(p->obj, deny[i]))
+			return -1;
+	for (unsigned int i = 0; i < nadd; i++)
+		if (hash_add_ipv4(p->obj, add[i]))
 			return -1;
 	nprogs++;
 	return 0;

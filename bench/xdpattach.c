@@ -3,7 +3,7 @@
  * xdpattach: attach the one XDP program of an object to an interface of
  * the current network namespace in native mode, or detach what is there.
  *
- *   xdpattach IFACE OBJECT [PINDIR]
+ *   xdpattach [--hash-add ADDR]... IFACE OBJECT [PINDIR]
  *   xdpattach IFACE off
  *
  * For the benchmark's bare baselines.  `ip link set ... xdp obj` would do,
@@ -12,8 +12,13 @@
  * at all: every map is private.  With PINDIR, maps that ask to be pinned
  * by name are pinned there, or reused if they already are, so that a
  * program can be attached to state prepared beforehand.
+ *
+ * --hash-add puts an IPv4 address into the object's first hash map once it
+ * is loaded, before it is attached, for the floor program (floor.bpf.c):
+ * the map is private, so nothing else could fill it.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <net/if.h>
 #include <string.h>
 
@@ -25,43 +30,74 @@
 
 const char *progname = "xdpattach";
 
+#define MAX_ADDS 8
+
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "hash-add", required_argument, NULL, 'a' },
+		{ 0 }
+	};
+	const char *usage = "usage: xdpattach [--hash-add ADDR]... IFACE OBJECT [PINDIR] | "
+			    "xdpattach IFACE off";
+	const char *add[MAX_ADDS], *iface, *path;
+	unsigned int nadd = 0;
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_map *map;
-	int ifindex, err;
+	int ifindex, err, c, nargs;
 
 	LIBBPF_OPTS(bpf_object_open_opts, opts);
 
-	if (argc != 3 && argc != 4)
-		return die("usage: xdpattach IFACE OBJECT [PINDIR] | xdpattach IFACE off");
-	ifindex = if_nametoindex(argv[1]);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c != 'a')
+			return die("%s", usage);
+		if (nadd == MAX_ADDS)
+			return die("at most %d --hash-add", MAX_ADDS);
+		add[nadd++] = optarg;
+	}
+	nargs = argc - optind;
+	if (nargs != 2 && nargs != 3)
+		return die("%s", usage);
+	iface = argv[optind];
+	path = argv[optind + 1];
+	ifindex = if_nametoindex(iface);
 	if (!ifindex)
-		return die("no interface %s here", argv[1]);
-	if (!strcmp(argv[2], "off")) {
+		return die("no interface %s here", iface);
+	if (!strcmp(path, "off")) {
 		err = bpf_xdp_detach(ifindex, XDP_FLAGS_DRV_MODE, NULL);
-		return err ? die("cannot detach from %s: %s", argv[1], strerror(-err)) : 0;
+		return err ? die("cannot detach from %s: %s", iface, strerror(-err)) : 0;
 	}
 
 	libbpf_set_print(quiet_libbpf);
-	opts.pin_root_path = argc == 4 ? argv[3] : NULL;
-	obj = bpf_object__open_file(argv[2], &opts);
+	opts.pin_root_path = nargs == 3 ? argv[optind + 2] : NULL;
+	obj = bpf_object__open_file(path, &opts);
 	if (!obj)
-		return die("cannot open %s: %s", argv[2], strerror(errno));
-	if (argc == 3)
+		return die("cannot open %s: %s", path, strerror(errno));
+	if (nargs == 2)
 		bpf_object__for_each_map(map, obj)
 			bpf_map__set_pin_path(map, NULL);
 	err = bpf_object__load(obj);
-	if (err)
-		return die("cannot load %s: %s", argv[2], strerror(-err));
+	if (err) {
+		err = die("cannot load %s: %s", path, strerror(-err));
+		goto out;
+	}
+	for (unsigned int i = 0; i < nadd; i++)
+		if (hash_add_ipv4(obj, add[i])) {
+			err = 1;
+			goto out;
+		}
 	prog = bpf_object__next_program(obj, NULL);
-	if (!prog)
-		return die("%s holds no program", argv[2]);
-	/* The attachment outlives this process: it belongs to the device. */
+	if (!prog) {
+		err = die("%s holds no program", path);
+		goto out;
+	}
+	/* The attachment outlives this process: it belongs to the device,
+	 * and holds the program's maps. */
 	err = bpf_xdp_attach(ifindex, bpf_program__fd(prog), XDP_FLAGS_DRV_MODE, NULL);
 	if (err)
-		return die("cannot attach to %s: %s", argv[1], strerror(-err));
+		err = die("cannot attach to %s: %s", iface, strerror(-err));
+out:
 	bpf_object__close(obj);
-	return 0;
+	return err;
 }
