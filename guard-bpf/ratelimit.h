@@ -95,7 +95,34 @@ static __always_inline void emit_event(struct guard_config *cfg, struct guard_ev
 		count_lost_event();
 }
 
-static __always_inline struct guard_rule *find_rule(struct packet *pkt,
+/* The rule index's answer (guard_maps.h); with it, no hash lookup. */
+static __always_inline struct guard_rule *find_rule_indexed(struct packet *pkt, __u8 proto,
+							    struct guard_rule_key *key)
+{
+	struct guard_rule_index *ix;
+	struct guard_rule_entry *e;
+	__u32 zero = 0, entry;
+
+	ix = bpf_map_lookup_elem(&xg_rule_index, &zero);
+	if (!ix)
+		return NULL;
+	if (pkt->has_l4 && proto == IPPROTO_TCP)
+		entry = ix->tcp[index16(pkt->dport)];
+	else if (pkt->has_l4 && proto == IPPROTO_UDP)
+		entry = ix->udp[index16(pkt->dport)];
+	else
+		entry = ix->proto[proto];
+	if (!entry)
+		return NULL;
+	entry -= 1;
+	e = bpf_map_lookup_elem(&xg_rule_entries, &entry);
+	if (!e)
+		return NULL;
+	*key = e->key;
+	return &e->rule;
+}
+
+static __always_inline struct guard_rule *find_rule(struct packet *pkt, __u32 flags,
 						    struct guard_rule_key *key)
 {
 	struct guard_rule *rule;
@@ -103,6 +130,8 @@ static __always_inline struct guard_rule *find_rule(struct packet *pkt,
 
 	if (proto == IPPROTO_ICMPV6)
 		proto = IPPROTO_ICMP;	/* one "icmp" rule for both families */
+	if (flags & GUARD_RULE_INDEX)
+		return find_rule_indexed(pkt, proto, key);
 	key->pad = 0;
 	if (pkt->has_l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
 		key->port = pkt->dport;
@@ -340,7 +369,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (pkt->l4_proto == IPPROTO_ICMPV6 && pkt->has_l4 &&
 	    pkt->icmp_type >= 133 && pkt->icmp_type <= 137)
 		return GUARD_REASON_PASS;
-	rule = find_rule(pkt, &rkey);
+	rule = find_rule(pkt, cfg->skip_lists, &rkey);
 	if (!rule)
 		return GUARD_REASON_PASS;
 

@@ -109,6 +109,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xg_rule_state SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_rule_index);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_rule_index SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct guard_rule_entry);
+	__uint(max_entries, GUARD_RULE_ENTRIES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} xg_rule_entries SEC(".maps");
+
 /* LRU: when full, the least recently seen source makes room.  Losing a
  * source's state only refills its meters; it never blocks anyone. */
 struct {

@@ -39,6 +39,8 @@
 #define GUARD_MAP_DIR_V4	"xg_dir_v4"	/* the blocklist per /24 */
 #define GUARD_MAP_DEEP_V4	"xg_deep_v4"	/* prefixes /25../31, per /24 */
 #define GUARD_MAP_DIR_V6	"xg_dir_v6"	/* the IPv6 blocklist per /32 */
+#define GUARD_MAP_RULE_INDEX	"xg_rule_index"	/* each port's and protocol's rule */
+#define GUARD_MAP_RULE_ENTRIES	"xg_rule_entries"	/* the rules the index names */
 
 /*
  * Capacities.  Hash maps are created with BPF_F_NO_PREALLOC (LPM tries
@@ -187,6 +189,36 @@ struct guard_rule_state {
 };
 
 /*
+ * The rule index: a packet's rule in one array read, where xg_rules takes
+ * a hash lookup for each of the three places a rule may be (port and
+ * protocol, protocol, any), the three of them for a packet no rule covers.
+ * Under a flood against a rule that hash was the largest cost left.
+ *
+ * Each byte names the rule that xg_rules would give a packet, as its
+ * xg_rule_entries element + 1; 0 is no rule.  TCP and UDP packets with a
+ * transport header are found by destination port, all others by protocol
+ * (ICMPv6 as ICMP).  User space rebuilds both after every rule change, under
+ * the pin path's lock, and a rule's new content goes to one of the two
+ * elements that belong to its slot (2 * slot, 2 * slot + 1), the one the
+ * live index does not name, so the program never reads a rule half
+ * written.  The config bit GUARD_RULE_INDEX says the index is in use;
+ * without it the program looks in xg_rules.
+ */
+#define GUARD_RULE_ENTRIES	(2 * GUARD_RULES_MAX)
+
+struct guard_rule_index {
+	__u8 tcp[65536];	/* by destination port */
+	__u8 udp[65536];
+	__u8 proto[256];	/* every other packet, by protocol */
+};
+
+struct guard_rule_entry {
+	struct guard_rule_key key;	/* the rule's key in xg_rules */
+	__u32 pad;
+	struct guard_rule rule;
+};
+
+/*
  * A source as rate limiting counts it: an IPv4 address, or an IPv6 prefix
  * of config.v6_prefix_len bits (one attacker owns a whole /64), per rule.
  */
@@ -290,6 +322,8 @@ struct guard_config {
 #define GUARD_INDEX_V6		(1U << 8)
 /* ...and a prefix shorter than GUARD_DIR6_SPREAD_MIN exists. */
 #define GUARD_INDEX_V6_SHORT	(1U << 9)
+/* xg_rule_index and xg_rule_entries hold the rules of xg_rules. */
+#define GUARD_RULE_INDEX	(1U << 10)
 
 /*
  * Which IPv4 lists have anything in each /16, indexed by the first two

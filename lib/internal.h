@@ -35,6 +35,8 @@ enum xg_map_id {
 	XG_MAP_DIR_V4,
 	XG_MAP_DEEP_V4,
 	XG_MAP_DIR_V6,
+	XG_MAP_RULE_INDEX,
+	XG_MAP_RULE_ENTRIES,
 	XG_MAP_COUNT,
 };
 
@@ -66,6 +68,10 @@ int xg_config_write(struct xg_state *st, const struct guard_config *cfg);
 /* Does any rule have auto-ban on?  Then the maps it bans into may fill at
  * any time and must never be skipped. */
 bool xg_rules_may_ban(struct xg_state *st);
+
+/* Write the rule index and its entries from xg_rules (guard_maps.h); the
+ * caller sets GUARD_RULE_INDEX in the config when this succeeds. */
+int xg_rule_index_build(struct xg_state *st);
 
 /* Every entry of a map (lists.c). */
 struct xg_dump {

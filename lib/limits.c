@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 
 #include "internal.h"
+#include "rule_index.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -212,6 +213,87 @@ bool xg_rules_may_ban(struct xg_state *st)
 		prev = &key;
 	}
 	return false;
+}
+
+static bool entry_holds(int fd, __u32 e, const struct guard_rule_entry *want)
+{
+	struct guard_rule_entry have;
+
+	return bpf_map_lookup_elem(fd, &e, &have) == 0 && !memcmp(&have, want, sizeof(have));
+}
+
+/*
+ * Each rule's content goes to the element of its slot that the live index
+ * does not name, unless the one it names holds it already; the index goes
+ * last.  A packet in flight thus reads either the old rule or the new,
+ * whole (guard_maps.h).
+ */
+int xg_rule_index_build(struct xg_state *st)
+{
+	int rules_fd = st->map_fds[XG_MAP_RULES], entries_fd = st->map_fds[XG_MAP_RULE_ENTRIES];
+	int index_fd = st->map_fds[XG_MAP_RULE_INDEX];
+	struct xg_rule_ref refs[GUARD_RULES_MAX];
+	bool live[GUARD_RULE_ENTRIES] = { false };
+	struct guard_rule_key key, *prev = NULL;
+	struct guard_rule_index *ix;
+	struct guard_config cfg;
+	struct guard_rule rule;
+	size_t n = 0, i;
+	__u32 zero = 0;
+	int ret;
+
+	ix = malloc(sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	ret = xg_config_read(st, &cfg);
+	if (ret)
+		goto out;
+	/* Without the config bit, nothing reads the entries. */
+	if ((cfg.skip_lists & GUARD_RULE_INDEX) &&
+	    bpf_map_lookup_elem(index_fd, &zero, ix) == 0) {
+		const __u8 *b = (const __u8 *)ix;
+
+		for (i = 0; i < sizeof(*ix); i++)
+			if (b[i] && b[i] <= GUARD_RULE_ENTRIES)
+				live[b[i] - 1] = true;
+	}
+
+	while (bpf_map_get_next_key(rules_fd, prev, &key) == 0) {
+		struct guard_rule_entry want;
+		bool keep = false;
+		__u32 e;
+
+		prev = &key;
+		if (bpf_map_lookup_elem(rules_fd, &key, &rule) || rule.slot >= GUARD_RULES_MAX ||
+		    n == GUARD_RULES_MAX)
+			continue;
+		memset(&want, 0, sizeof(want));
+		want.key = key;
+		want.rule = rule;
+		e = 2 * rule.slot;
+		if (live[e] || live[e + 1]) {
+			__u32 cur = live[e] ? e : e + 1;
+
+			keep = entry_holds(entries_fd, cur, &want);
+			e = keep ? cur : cur ^ 1;
+		}
+		if (!keep && bpf_map_update_elem(entries_fd, &e, &want, BPF_ANY)) {
+			ret = -errno;
+			goto out;
+		}
+		refs[n].key = key;
+		refs[n].entry = e;
+		n++;
+	}
+	if (errno != ENOENT) {
+		ret = -errno;
+		goto out;
+	}
+	xg_rule_index_fill(ix, refs, n);
+	ret = bpf_map_update_elem(index_fd, &zero, ix, BPF_ANY) ? -errno : 0;
+out:
+	free(ix);
+	return ret;
 }
 
 int xg_config_read(struct xg_state *st, struct guard_config *cfg)

@@ -351,6 +351,17 @@ static int refresh(struct xg_state *st, bool rebuild_cells)
 	} else if (!bans) {
 		skip |= cfg.skip_lists & (GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT);
 	}
+	/* The rules change only through a full refresh. */
+	if (rebuild_cells || !(cfg.skip_lists & GUARD_RULE_INDEX)) {
+		ret = xg_rule_index_build(st);
+		if (ret)
+			pr_warn("cannot update the rule index: %s; the program looks in the rules map\n",
+				strerror(-ret));
+		else
+			skip |= GUARD_RULE_INDEX;
+	} else {
+		skip |= GUARD_RULE_INDEX;
+	}
 	if (cfg.skip_lists == skip)
 		return 0;
 	cfg.skip_lists = skip;

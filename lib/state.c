@@ -65,6 +65,10 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 	[XG_MAP_DIR_V6] = { GUARD_MAP_DIR_V6, BPF_MAP_TYPE_HASH,
 		sizeof(__u32), sizeof(struct guard_dir_v6), GUARD_DIR_V6_MAX,
 		BPF_F_NO_PREALLOC },
+	[XG_MAP_RULE_INDEX] = { GUARD_MAP_RULE_INDEX, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_rule_index), 1, 0 },
+	[XG_MAP_RULE_ENTRIES] = { GUARD_MAP_RULE_ENTRIES, BPF_MAP_TYPE_ARRAY,
+		sizeof(__u32), sizeof(struct guard_rule_entry), GUARD_RULE_ENTRIES, 0 },
 };
 
 static const char *pin_or_default(const char *pin_path)

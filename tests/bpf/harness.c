@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "harness.h"
+#include "rule_index.h"
 
 const char *guard_obj_path = "../../guard-bpf/xdp_guard.bpf.o";
 
@@ -34,6 +35,8 @@ const char *const guard_map_names[GM_COUNT] = {
 	[GM_DIR_V4] = GUARD_MAP_DIR_V4,
 	[GM_DEEP_V4] = GUARD_MAP_DEEP_V4,
 	[GM_DIR_V6] = GUARD_MAP_DIR_V6,
+	[GM_RULE_INDEX] = GUARD_MAP_RULE_INDEX,
+	[GM_RULE_ENTRIES] = GUARD_MAP_RULE_ENTRIES,
 };
 
 int guard_open(struct guard *g, const char *pin_root)
@@ -164,6 +167,11 @@ int guard_reset(const struct guard *g)
 	if (!err)
 		err = zero_array(g->map_fd[GM_DIR_V4], GUARD_DIR_CHUNKS,
 				 sizeof(struct guard_dir_v4), 1);
+	if (!err)
+		err = zero_array(g->map_fd[GM_RULE_INDEX], 1, sizeof(struct guard_rule_index), 1);
+	if (!err)
+		err = zero_array(g->map_fd[GM_RULE_ENTRIES], GUARD_RULE_ENTRIES,
+				 sizeof(struct guard_rule_entry), 1);
 	return err;
 }
 
@@ -529,6 +537,46 @@ static int rule_slots(const struct guard *g, uint64_t *used, uint32_t *count)
 	return errno == ENOENT ? 0 : -errno;
 }
 
+/* The rule index for the rules in the map, as the library builds it, but
+ * each rule always in the first of its slot's two entries: nothing runs
+ * the program while the tests write. */
+static int build_rule_index(const struct guard *g)
+{
+	int fd = g->map_fd[GM_RULES];
+	struct xg_rule_ref refs[GUARD_RULES_MAX];
+	struct guard_rule_key key, prev;
+	struct guard_rule_index *ix;
+	bool first = true;
+	uint32_t zero = 0;
+	size_t n = 0;
+	int err = 0;
+
+	while (n < GUARD_RULES_MAX && !bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+		struct guard_rule_entry e = { .key = key };
+		uint32_t entry;
+
+		if (bpf_map_lookup_elem(fd, &key, &e.rule))
+			return -errno;
+		entry = 2 * e.rule.slot;
+		if (bpf_map_update_elem(g->map_fd[GM_RULE_ENTRIES], &entry, &e, BPF_ANY))
+			return -errno;
+		refs[n].key = key;
+		refs[n].entry = entry;
+		n++;
+		prev = key;
+		first = false;
+	}
+	ix = malloc(sizeof(*ix));
+	if (!ix)
+		return -ENOMEM;
+	xg_rule_index_fill(ix, refs, n);
+	if (bpf_map_update_elem(g->map_fd[GM_RULE_INDEX], &zero, ix, BPF_ANY))
+		err = -errno;
+	free(ix);
+	return err;
+}
+
+/* After a rule change: the count, and the index in use. */
 static int set_rule_count(const struct guard *g)
 {
 	struct guard_config cfg;
@@ -537,11 +585,17 @@ static int set_rule_count(const struct guard *g)
 	int err;
 
 	err = rule_slots(g, &used, &count);
+	if (!err && !g->rules_unindexed)
+		err = build_rule_index(g);
 	if (!err)
 		err = guard_config_get(g, &cfg);
 	if (err)
 		return err;
 	cfg.rule_count = count;
+	if (g->rules_unindexed)
+		cfg.skip_lists &= ~GUARD_RULE_INDEX;
+	else
+		cfg.skip_lists |= GUARD_RULE_INDEX;
 	return guard_config_set(g, &cfg);
 }
 

@@ -38,6 +38,8 @@ enum guard_map_id {
 	GM_DIR_V4,
 	GM_DEEP_V4,
 	GM_DIR_V6,
+	GM_RULE_INDEX,
+	GM_RULE_ENTRIES,
 	GM_COUNT,
 };
 
@@ -48,6 +50,9 @@ struct guard {
 	int prog_fd;
 	int map_fd[GM_COUNT];
 	int ncpus;		/* possible CPUs: the per-CPU value count */
+	/* guard_limit() leaves the rule index off, so that the program
+	 * looks in xg_rules, as after a plain xdp-loader load. */
+	bool rules_unindexed;
 };
 
 /* Counters of every slot, summed over CPUs.  Slot GUARD_SLOT_EVENTS_LOST

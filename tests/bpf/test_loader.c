@@ -288,6 +288,9 @@ START_TEST(test_map_layouts)
 		  GUARD_BLKNET_V4_MAX, BPF_F_NO_PREALLOC },
 		{ GM_DIR_V6, BPF_MAP_TYPE_HASH, 4, sizeof(struct guard_dir_v6),
 		  GUARD_DIR_V6_MAX, BPF_F_NO_PREALLOC },
+		{ GM_RULE_INDEX, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_rule_index), 1, 0 },
+		{ GM_RULE_ENTRIES, BPF_MAP_TYPE_ARRAY, 4, sizeof(struct guard_rule_entry),
+		  GUARD_RULE_ENTRIES, 0 },
 	};
 	unsigned int i;
 

@@ -44,6 +44,19 @@ static void rl_setup(void)
 	LIST_OK(guard_read_events(&tg, NULL, 0, &n));
 }
 
+/* The same, with rules only in xg_rules: the program's other way to find
+ * them. */
+static void rl_setup_unindexed(void)
+{
+	rl_setup();
+	tg.rules_unindexed = true;
+}
+
+static void rl_teardown_unindexed(void)
+{
+	tg.rules_unindexed = false;
+}
+
 static bool is_v6(const char *addr)
 {
 	return strchr(addr, ':') != NULL;
@@ -282,6 +295,41 @@ START_TEST(test_rule_precedence)
 	EXPECT_RULE(&tcp8000, 0, 0);
 	LIST_OK(guard_unlimit(&tg, 0, 0));
 	EXPECT_NO_RULE(&tcp8000);
+}
+END_TEST
+
+/*
+ * With the rule index in use, the index alone says which rule a packet
+ * has: pointed elsewhere, it wins over xg_rules.  Without the config bit,
+ * xg_rules decides, whatever the index holds.
+ */
+START_TEST(test_rule_index_decides)
+{
+	struct guard_rule_index *ix = malloc(sizeof(*ix));
+	struct frame tcp8000;
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(ix);
+	limit_pps(8000, IPPROTO_TCP, 100);
+	limit_pps(0, 0, 100);
+	build(&tcp8000, CASE_SRC4, IPPROTO_TCP, 8000, TCP_ACK, 0);
+	EXPECT_RULE(&tcp8000, 8000, IPPROTO_TCP);
+
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_RULE_INDEX], &zero, ix), 0);
+	ck_assert_uint_ne(ix->tcp[8000], ix->tcp[8001]);
+	ix->tcp[8000] = ix->tcp[8001];		/* the "any" rule's entry */
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_RULE_INDEX], &zero, ix, BPF_ANY), 0);
+	EXPECT_RULE(&tcp8000, 0, 0);
+	ix->tcp[8000] = 0;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_RULE_INDEX], &zero, ix, BPF_ANY), 0);
+	EXPECT_NO_RULE(&tcp8000);
+
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists &= ~GUARD_RULE_INDEX;
+	LIST_OK(guard_config_set(&tg, &cfg));
+	EXPECT_RULE(&tcp8000, 8000, IPPROTO_TCP);
+	free(ix);
 }
 END_TEST
 
@@ -1609,6 +1657,19 @@ Suite *ratelimit_suite(void)
 
 	tc = tcase_create("rules");
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_rule_precedence);
+	tcase_add_test(tc, test_rule_own_meter);
+	tcase_add_test(tc, test_rule_udp_tcp_same_port);
+	tcase_add_test(tc, test_rule_icmp_both_families);
+	tcase_add_test(tc, test_rule_fragments);
+	tcase_add_test(tc, test_no_rule_passes);
+	tcase_add_test(tc, test_rule_count_zero);
+	tcase_add_test(tc, test_rule_index_decides);
+	suite_add_tcase(s, tc);
+
+	/* The rule lookups again, with the rules in xg_rules alone. */
+	tc = tcase_create("rules-unindexed");
+	tcase_add_checked_fixture(tc, rl_setup_unindexed, rl_teardown_unindexed);
 	tcase_add_test(tc, test_rule_precedence);
 	tcase_add_test(tc, test_rule_own_meter);
 	tcase_add_test(tc, test_rule_udp_tcp_same_port);

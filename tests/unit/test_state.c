@@ -789,24 +789,155 @@ START_TEST(test_skip_bits)
 		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
 	};
 
-	/* Every refresh also leaves the IPv4 cells and, while no rule may
-	 * ban, the IPv6 index up to date. */
+	/* Every refresh also leaves the IPv4 cells, the rule index and,
+	 * while no rule may ban, the IPv6 index up to date. */
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
 	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4 |
-				       GUARD_INDEX_V6);
+				       GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	/* A banning rule: the maps bans go to are looked in, empty or not,
 	 * the cells say so (GUARD_CELLS_BANS: host bit everywhere), and the
 	 * IPv6 index is not used. */
 	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
 	ck_assert_uint_eq(skip_bits(), GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 |
 				       GUARD_SKIP_BLKNET_V4 | GUARD_CELLS_V4 |
-				       GUARD_CELLS_BANS);
+				       GUARD_CELLS_BANS | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+}
+END_TEST
+
+/* ---- the rule index ------------------------------------------------------ */
+
+static void rule_index_get(struct guard_rule_index *ix)
+{
+	__u32 zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_RULE_INDEX), &zero, ix), 0);
+}
+
+/* The element an index byte names; the byte must name one. */
+static struct guard_rule_entry rule_entry_named(__u8 named)
+{
+	struct guard_rule_entry e;
+	__u32 i = named - 1u;
+
+	ck_assert_msg(named >= 1 && named <= GUARD_RULE_ENTRIES, "index byte %u", named);
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_RULE_ENTRIES), &i, &e), 0);
+	return e;
+}
+
+#define EXPECT_NAMES(byte, want_port, want_proto, want_pps)				\
+	do {										\
+		struct guard_rule_entry e_ = rule_entry_named(byte);			\
+		ck_assert_msg(e_.key.port == (want_port) && e_.key.proto == (want_proto) && \
+			      e_.rule.pps == (want_pps), "names %u/%u pps %llu",		\
+			      e_.key.port, e_.key.proto, (unsigned long long)e_.rule.pps);	\
+	} while (0)
+
+static void set_rule(uint16_t port, uint8_t proto, uint64_t pps)
+{
+	struct xg_limit l = { .match = { .port = port, .proto = proto }, .pps = pps };
+
+	ck_assert_int_eq(xg_limit_set(st, &l), 0);
+}
+
+/* Each port and protocol names the rule the program would find in
+ * xg_rules: port and protocol, then protocol, then any. */
+START_TEST(test_rule_index_order)
+{
+	struct guard_rule_index *ix = malloc(sizeof(*ix));
+	struct xg_match any = { .port = 0, .proto = 0 };
+
+	ck_assert_ptr_nonnull(ix);
+	set_rule(8000, IPPROTO_TCP, 10);
+	set_rule(0, IPPROTO_TCP, 20);
+	set_rule(53, IPPROTO_UDP, 30);
+	set_rule(0, IPPROTO_ICMP, 40);
+	set_rule(0, 0, 50);
+	ck_assert(skip_bits() & GUARD_RULE_INDEX);
+	rule_index_get(ix);
+	EXPECT_NAMES(ix->tcp[8000], 8000, IPPROTO_TCP, 10);
+	EXPECT_NAMES(ix->tcp[8001], 0, IPPROTO_TCP, 20);
+	EXPECT_NAMES(ix->tcp[53], 0, IPPROTO_TCP, 20);
+	EXPECT_NAMES(ix->udp[53], 53, IPPROTO_UDP, 30);
+	EXPECT_NAMES(ix->udp[8000], 0, 0, 50);
+	EXPECT_NAMES(ix->proto[IPPROTO_TCP], 0, IPPROTO_TCP, 20);
+	EXPECT_NAMES(ix->proto[IPPROTO_UDP], 0, 0, 50);
+	EXPECT_NAMES(ix->proto[IPPROTO_ICMP], 0, IPPROTO_ICMP, 40);
+	EXPECT_NAMES(ix->proto[IPPROTO_GRE], 0, 0, 50);
+
+	/* Without "any", what only it covered has no rule. */
+	ck_assert_int_eq(xg_limit_remove(st, &any), 0);
+	rule_index_get(ix);
+	ck_assert_uint_eq(ix->udp[8000], 0);
+	ck_assert_uint_eq(ix->proto[IPPROTO_GRE], 0);
+	EXPECT_NAMES(ix->udp[53], 53, IPPROTO_UDP, 30);
+	EXPECT_NAMES(ix->tcp[8001], 0, IPPROTO_TCP, 20);
+	free(ix);
+}
+END_TEST
+
+/* A changed rule goes to the element the index does not name, and the one
+ * it named keeps the old content: a packet in flight reads one or the
+ * other whole.  An unchanged rule stays where it is. */
+START_TEST(test_rule_index_no_overwrite)
+{
+	struct guard_rule_index *ix = malloc(sizeof(*ix));
+	__u8 first, second, third;
+
+	ck_assert_ptr_nonnull(ix);
+	set_rule(8000, IPPROTO_TCP, 10);
+	rule_index_get(ix);
+	first = ix->tcp[8000];
+	EXPECT_NAMES(first, 8000, IPPROTO_TCP, 10);
+
+	set_rule(8000, IPPROTO_TCP, 20);
+	rule_index_get(ix);
+	second = ix->tcp[8000];
+	ck_assert_uint_ne(second, first);
+	EXPECT_NAMES(second, 8000, IPPROTO_TCP, 20);
+	EXPECT_NAMES(first, 8000, IPPROTO_TCP, 10);
+
+	set_rule(8000, IPPROTO_TCP, 30);
+	rule_index_get(ix);
+	third = ix->tcp[8000];
+	ck_assert_uint_ne(third, second);
+	EXPECT_NAMES(third, 8000, IPPROTO_TCP, 30);
+	EXPECT_NAMES(second, 8000, IPPROTO_TCP, 20);
+
+	/* Another rule's change, or a refresh, leaves this one alone. */
+	set_rule(0, IPPROTO_UDP, 5);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	rule_index_get(ix);
+	ck_assert_uint_eq(ix->tcp[8000], third);
+	free(ix);
+}
+END_TEST
+
+/* A state whose index was never built (made by a version without it, or
+ * set up by hand) gets one at the next refresh, as at load. */
+START_TEST(test_rule_index_built_at_refresh)
+{
+	struct guard_rule_index *ix = calloc(1, sizeof(*ix));
+	struct guard_config cfg;
+	__u32 zero = 0;
+
+	ck_assert_ptr_nonnull(ix);
+	set_rule(443, IPPROTO_TCP, 10);
+	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_RULE_INDEX), &zero, ix, BPF_ANY), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CONFIG), &zero, &cfg), 0);
+	cfg.skip_lists &= ~GUARD_RULE_INDEX;
+	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_CONFIG), &zero, &cfg, BPF_ANY), 0);
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert(skip_bits() & GUARD_RULE_INDEX);
+	rule_index_get(ix);
+	EXPECT_NAMES(ix->tcp[443], 443, IPPROTO_TCP, 10);
+	free(ix);
 }
 END_TEST
 
@@ -2712,6 +2843,9 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_remove_wrong_list);
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_skip_bits);
+	tcase_add_test(tc, test_rule_index_order);
+	tcase_add_test(tc, test_rule_index_no_overwrite);
+	tcase_add_test(tc, test_rule_index_built_at_refresh);
 	tcase_add_test(tc, test_cells_empty);
 	tcase_add_test(tc, test_cells_mark);
 	tcase_add_test(tc, test_cells_mark_batch);
