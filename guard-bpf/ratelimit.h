@@ -149,34 +149,52 @@ static __always_inline struct guard_rule *find_rule(struct packet *pkt, __u32 fl
 	return bpf_map_lookup_elem(&xg_rules, key);
 }
 
+/* The mask of word i (bytes 4i..4i+3, in memory order) of a /plen. */
+static __always_inline __u32 prefix_word_mask(__u32 plen, int i)
+{
+	int keep = (int)plen - i * 32;
+
+	if (keep >= 32)
+		return 0xffffffff;
+	if (keep <= 0)
+		return 0;
+	return bpf_htonl(0xffffffffU << (32 - keep));
+}
+
+/*
+ * A source's key, written a word at a time: guard_mark_slot() reads it
+ * back in words, and a word read of bytes just stored one by one waits
+ * for them.  key must be 4-byte aligned.
+ */
 static __always_inline void source_key(struct packet *pkt, struct guard_config *cfg,
 				       const struct guard_rule_key *rule,
 				       struct guard_source_key *key, __u8 *prefix_len)
 {
-	__builtin_memset(key, 0, sizeof(*key));
-	key->rule = *rule;
+	struct {
+		__u8 family, pad[3];
+	} tail = { .family = pkt->l3_proto == ETH_P_IP ? 4 : 6 };
+	__u32 *w = (__u32 *)key;
+
+	_Static_assert(sizeof(*key) == 6 * 4 && sizeof(*rule) == 4 && sizeof(tail) == 4,
+		       "the key's words");
+	__builtin_memcpy(&w[4], rule, 4);
+	__builtin_memcpy(&w[5], &tail, 4);
 	if (pkt->l3_proto == ETH_P_IP) {
-		key->family = 4;
-		__builtin_memcpy(key->addr, &pkt->saddr4, 4);
+		w[0] = pkt->saddr4;
+		w[1] = w[2] = w[3] = 0;
 		*prefix_len = 32;
 	} else {
 		__u32 plen = cfg->v6_prefix_len ?: GUARD_V6_PREFIX_DEFAULT;
+		__u32 a[4];
 		int i;
 
-		key->family = 6;
-		__builtin_memcpy(key->addr, &pkt->saddr6, 16);
 		if (plen > 128)
 			plen = 128;
+		__builtin_memcpy(a, &pkt->saddr6, 16);
 		/* Clear the bits past the prefix: one key per /plen. */
 #pragma unroll
-		for (i = 0; i < 16; i++) {
-			int keep = (int)plen - i * 8;
-
-			if (keep <= 0)
-				key->addr[i] = 0;
-			else if (keep < 8)
-				key->addr[i] &= (__u8)(0xFF << (8 - keep));
-		}
+		for (i = 0; i < 4; i++)
+			w[i] = a[i] & prefix_word_mask(plen, i);
 		*prefix_len = plen;
 	}
 }
@@ -349,7 +367,7 @@ static __always_inline void mark(struct guard_marks *marks, __u32 slot, __u64 no
 
 static __always_inline int rate_limit(struct packet *pkt, struct guard_config *cfg)
 {
-	struct guard_source_key skey;
+	struct guard_source_key skey __attribute__((aligned(8)));
 	struct guard_rule_key rkey;
 	struct guard_rule_state *rs;
 	struct guard_marks *marks;

@@ -263,17 +263,19 @@ struct guard_marks {
 	__u8 epoch[GUARD_MARK_SLOTS];
 };
 
-/* A source's mark slot: a multiplicative hash of its key's words.  Here
- * so that user space (the tests) finds the slot the program uses. */
+/* A source's mark slot: each of its key's words times its own odd
+ * constant, summed, the top bits.  The products are independent of each
+ * other, so the program computes them side by side; a chained hash made
+ * every flood packet wait for six multiplications in a row.  Here so that
+ * user space (the tests) finds the slot the program uses. */
 static inline __u32 guard_mark_slot(const struct guard_source_key *key)
 {
-	__u32 w[sizeof(*key) / 4], h = 0;
-	unsigned int i;
+	__u32 w[6];
 
+	_Static_assert(sizeof(*key) == sizeof(w), "six words");
 	__builtin_memcpy(w, key, sizeof(w));
-	for (i = 0; i < sizeof(w) / 4; i++)
-		h = (h ^ w[i]) * 0x9E3779B1U;
-	return h >> 16;		/* GUARD_MARK_SLOTS is 2^16 */
+	return (w[0] * 0x9E3779B1U + w[1] * 0x85EBCA77U + w[2] * 0xC2B2AE3DU +
+		w[3] * 0x27D4EB2FU + w[4] * 0x165667B1U + w[5] * 0xD3A2646DU) >> 16;
 }
 
 static inline __u8 guard_mark_epoch(__u64 now)
