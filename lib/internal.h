@@ -72,6 +72,9 @@ bool xg_rules_may_ban(struct xg_state *st);
 /* Write the rule index and its entries from xg_rules (guard_maps.h); the
  * caller sets GUARD_RULE_INDEX in the config when this succeeds. */
 int xg_rule_index_build(struct xg_state *st);
+/* xg_state_refresh() after a rule change: the rule index, the skip bits,
+ * and the list indexes only if auto-ban came or went. */
+int xg_state_refresh_rules(struct xg_state *st);
 
 /* Every entry of a map (lists.c). */
 struct xg_dump {

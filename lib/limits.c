@@ -326,7 +326,7 @@ static int update_rule_count(struct xg_state *st)
 	cfg.rule_count = sc.count;
 	ret = xg_config_write(st, &cfg);
 	/* Auto-ban may have come or gone with the rule. */
-	return ret ? ret : xg_state_refresh(st);
+	return ret ? ret : xg_state_refresh_rules(st);
 }
 
 int xg_limit_set(struct xg_state *st, const struct xg_limit *in)

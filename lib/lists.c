@@ -249,7 +249,7 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 	return bpf_map_get_next_key(st->map_fds[map], NULL, key) != 0;
 }
 
-static int refresh(struct xg_state *st, bool rebuild_cells);
+static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed);
 
 /* Before entries go in: mark them in the indexes (building them first if
  * they are not in use yet). */
@@ -264,7 +264,7 @@ static int index_add(struct xg_state *st, enum xg_list list,
 	if (!ret && !(cfg.skip_lists & GUARD_CELLS_V4)) {
 		/* Not in use yet: build it from the lists as they are (for a
 		 * new state, empty), so that this add only marks its own. */
-		ret = refresh(st, true);
+		ret = refresh(st, true, false);
 		if (!ret)
 			ret = xg_config_read(st, &cfg);
 	}
@@ -297,9 +297,11 @@ static int index_add(struct xg_state *st, enum xg_list list,
 
 /*
  * After a change: which maps are empty, and the indexes.  rebuild_cells is
- * false only after an add, which marked its entries beforehand.
+ * false after an add, which marked its entries beforehand, and after a
+ * rule change, which leaves the lists as they were (auto-ban coming or
+ * going rebuilds them anyway); rules_changed rebuilds the rule index.
  */
-static int refresh(struct xg_state *st, bool rebuild_cells)
+static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed)
 {
 	static const struct {
 		enum xg_map_id map;
@@ -351,8 +353,7 @@ static int refresh(struct xg_state *st, bool rebuild_cells)
 	} else if (!bans) {
 		skip |= cfg.skip_lists & (GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT);
 	}
-	/* The rules change only through a full refresh. */
-	if (rebuild_cells || !(cfg.skip_lists & GUARD_RULE_INDEX)) {
+	if (rules_changed || !(cfg.skip_lists & GUARD_RULE_INDEX)) {
 		ret = xg_rule_index_build(st);
 		if (ret)
 			pr_warn("cannot update the rule index: %s; the program looks in the rules map\n",
@@ -370,7 +371,12 @@ static int refresh(struct xg_state *st, bool rebuild_cells)
 
 int xg_state_refresh(struct xg_state *st)
 {
-	return refresh(st, true);
+	return refresh(st, true, true);
+}
+
+int xg_state_refresh_rules(struct xg_state *st)
+{
+	return refresh(st, false, true);
 }
 
 /* One change made by xg_list_add(), so that it can be undone. */
@@ -561,7 +567,7 @@ out:
 	 * the index marked for what was not added may be cleared.  A prefix
 	 * that replaced one may have lost what made the index skip its
 	 * lookup (a deadline where there was none): build it again too. */
-	refresh(st, ret != 0 || replaced_prefix);
+	refresh(st, ret != 0 || replaced_prefix, false);
 	return ret;
 }
 

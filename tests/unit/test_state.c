@@ -941,6 +941,43 @@ START_TEST(test_rule_index_built_at_refresh)
 }
 END_TEST
 
+/* A rule change that leaves auto-ban as it was rebuilds the rule index
+ * and nothing else: with a million list entries a rebuild of the list
+ * indexes takes seconds, which `xdp-guard limit` should not.  A cell
+ * spoiled by hand shows whether they were rebuilt. */
+START_TEST(test_rule_change_keeps_list_indexes)
+{
+	struct guard_cells_v4 *c;
+	struct guard_rule_index *ix = malloc(sizeof(*ix));
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+
+	ck_assert_ptr_nonnull(ix);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	c = cells_get();
+	c->cell[CELL(198, 51)] = GUARD_CELL_NET;
+	cells_put(c);
+	free(c);
+
+	set_rule(8000, IPPROTO_TCP, 10);
+	set_rule(8000, IPPROTO_TCP, 20);
+	rule_index_get(ix);
+	EXPECT_NAMES(ix->tcp[8000], 8000, IPPROTO_TCP, 20);
+	c = cells_get();
+	ck_assert_uint_eq(c->cell[CELL(198, 51)], GUARD_CELL_NET);
+	free(c);
+
+	/* Auto-ban coming is another matter: every cell changes. */
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	c = cells_get();
+	ck_assert_uint_eq(c->cell[CELL(198, 51)], GUARD_CELL_HOST);
+	free(c);
+	free(ix);
+}
+END_TEST
+
 /* ---- IPv4 cells --------------------------------------------------------- */
 
 /* Nothing listed: no cell has a bit.  The cells are spoiled first, so the
@@ -2846,6 +2883,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_rule_index_order);
 	tcase_add_test(tc, test_rule_index_no_overwrite);
 	tcase_add_test(tc, test_rule_index_built_at_refresh);
+	tcase_add_test(tc, test_rule_change_keeps_list_indexes);
 	tcase_add_test(tc, test_cells_empty);
 	tcase_add_test(tc, test_cells_mark);
 	tcase_add_test(tc, test_cells_mark_batch);
