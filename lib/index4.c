@@ -6,8 +6,10 @@
  * size of the lists.  The lists themselves stay the truth; the index is
  * built from them here, and only ever says "look" where there may be
  * something: bits are added before entries go in (xg_index4_add), and
- * cleared only by a build after they are gone (xg_index4_build).
+ * cleared only after they are gone: by a build (xg_index4_build), or, for
+ * a few single addresses, by looking around each (xg_index4_remove_hosts).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,6 +339,68 @@ int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		index_entry(ix, st, map, p->addr, p->len, &val);
 	}
 	deep_merge(ix);
+	if (!ret)
+		ret = index_write(ix, st);
+	index_free(ix);
+	return ret;
+}
+
+/* Is a live host of the blocklist in this /24 (host byte order, >> 8)? */
+static bool host_in_slash24(const struct xg_state *st, uint32_t slash24, uint64_t now)
+{
+	struct guard_entry val;
+
+	for (uint32_t a = 0; a < 256; a++) {
+		__be32 key = htonl(slash24 << 8 | a);
+
+		if (!bpf_map_lookup_elem(st->map_fds[XG_MAP_BLOCK_V4], &key, &val) &&
+		    (!val.expires_ns || val.expires_ns > now))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * After single IPv4 addresses left the blocklist, while no rule may ban:
+ * the /24 of each keeps its host bit only if a live host is still listed
+ * there, and its /16 only if one of its /24s keeps one; what a build would
+ * say, at 256 lookups per address instead of a dump of every list.
+ */
+int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *hosts, size_t n)
+{
+	struct index4 *ix = calloc(1, sizeof(*ix));
+	uint64_t now = xg_now_ns();
+	__u32 zero = 0;
+	int ret;
+
+	if (!ix)
+		return -ENOMEM;
+	ret = bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, &ix->cells) ? -errno : 0;
+	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
+		uint32_t slash24 = addr_of(hosts[i].addr) >> 8;
+		__u8 *d;
+
+		if (hosts[i].family != AF_INET || hosts[i].len != 32)
+			continue;
+		d = dir_cell(ix, st, slash24);
+		if (d && (*d & GUARD_DIR_HOST) && !host_in_slash24(st, slash24, now))
+			*d &= ~GUARD_DIR_HOST;
+	}
+	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
+		uint32_t slash16 = addr_of(hosts[i].addr) >> 16;
+		bool any = false;
+
+		if (hosts[i].family != AF_INET || hosts[i].len != 32 ||
+		    !(ix->cells.cell[slash16] & GUARD_CELL_HOST))
+			continue;
+		for (uint32_t s = slash16 << 8; s < (slash16 + 1) << 8 && !any; s++) {
+			__u8 *d = dir_cell(ix, st, s);
+
+			any = !d || (*d & GUARD_DIR_HOST);
+		}
+		if (!any)
+			ix->cells.cell[slash16] &= ~GUARD_CELL_HOST;
+	}
 	if (!ret)
 		ret = index_write(ix, st);
 	index_free(ix);

@@ -93,6 +93,10 @@ int xg_map_prune_u32(int fd, bool (*keep)(__u32 key, const void *ctx), const voi
 int xg_index4_build(const struct xg_state *st, bool bans);
 int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		  const struct xg_entry *entries, size_t n);
+/* After single addresses left the blocklist, while no rule may ban:
+ * clear their /24 and /16 host bits where no live host is left. */
+int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *hosts,
+			   size_t n);
 /* The IPv6 blocklist per /32 (index6.c); *short_prefix: a prefix too
  * short to spread over its /32s is (build) or was just (add) listed. */
 int xg_index6_build(const struct xg_state *st, bool *short_prefix);

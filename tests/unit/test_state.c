@@ -1306,6 +1306,9 @@ START_TEST(test_cells_expired)
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
 	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[4].prefix, 1, NULL), 0);
+	/* Removing a single address looks only around it; a build (as at
+	 * load, or after a prefix goes) leaves the expired out. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
 	/* Still listed: only the cells leave them out. */
 	assert_get(XG_BLOCKLIST, true, kept, ARRAY_LEN(kept));
 	ck_assert_uint_eq(assert_cells(GUARD_CELLS_V4, 0, live, ARRAY_LEN(live)), 66);
@@ -1323,6 +1326,114 @@ END_TEST
  * with the index in use beforehand), and after a refresh, which builds it
  * again from the maps alone.
  */
+
+/* The whole IPv4 index as the program sees it: the cells, then the /24
+ * bytes of every chunk. */
+struct index4_copy {
+	struct guard_cells_v4 cells;
+	struct guard_dir_v4 dir[GUARD_DIR_CHUNKS];
+};
+
+static struct index4_copy *index4_copy(void)
+{
+	struct index4_copy *c = malloc(sizeof(*c));	/* 16 MiB */
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CELLS_V4), &zero, &c->cells), 0);
+	for (uint32_t k = 0; k < GUARD_DIR_CHUNKS; k++)
+		ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_DIR_V4), &k, &c->dir[k]), 0);
+	return c;
+}
+
+/* How many /16 cells and /24 bytes differ. */
+static size_t index4_diff(const struct index4_copy *a, const struct index4_copy *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < GUARD_CELL_COUNT; i++)
+		n += a->cells.cell[i] != b->cells.cell[i];
+	for (size_t k = 0; k < GUARD_DIR_CHUNKS; k++)
+		for (size_t i = 0; i < sizeof(a->dir[k].cell); i++)
+			n += a->dir[k].cell[i] != b->dir[k].cell[i];
+	return n;
+}
+
+/*
+ * Single addresses off the blocklist: the index around each is put right
+ * at once, as a build would have it, without a build.  A live host left
+ * in the /24 keeps its bit, an expired one does not; a /16 keeps its bit
+ * while one of its /24s does.  A cell spoiled by hand (a host bit on an
+ * empty /16) shows that no build ran, until a banning rule makes removals
+ * build again.
+ */
+START_TEST(test_remove_hosts_in_place)
+{
+	uint64_t now = xg_now_ns(), past = now - 1;
+	struct xg_entry block[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.8", 0, GUARD_ORIGIN_MANUAL),	/* keeps 192.0.2 */
+		entry("192.0.3.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.3.2", past, GUARD_ORIGIN_AUTOBAN),	/* expired */
+		entry("198.51.100.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.0.0/16", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.9", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_prefix first[] = { block[0].prefix, block[2].prefix, block[4].prefix };
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+	struct index4_copy *in_place, *built;
+	struct guard_cells_v4 *c;
+	const uint32_t spoiled = CELL(10, 77);
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	c = cells_get();
+	c->cell[spoiled] = GUARD_CELL_HOST;
+	cells_put(c);
+	free(c);
+
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, first, ARRAY_LEN(first), NULL), 0);
+	in_place = index4_copy();
+	ck_assert_uint_eq(in_place->cells.cell[spoiled], GUARD_CELL_HOST);
+	ck_assert(in_place->dir[192].cell[NET24(192, 0, 2) & 0xffff] & GUARD_DIR_HOST);
+	ck_assert(!(in_place->dir[192].cell[NET24(192, 0, 3) & 0xffff] & GUARD_DIR_HOST));
+	ck_assert(in_place->cells.cell[CELL(192, 0)] & GUARD_CELL_HOST);
+	ck_assert_uint_eq(in_place->cells.cell[CELL(198, 51)], GUARD_CELL_NET);
+	ck_assert_uint_eq(in_place->dir[198].cell[NET24(198, 51, 100) & 0xffff], DIR_LEN(16));
+
+	/* Exactly what a build makes, but for the spoiled cell. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	built = index4_copy();
+	ck_assert_uint_eq(built->cells.cell[spoiled], 0);
+	ck_assert_uint_eq(index4_diff(in_place, built), 1);
+	free(in_place);
+
+	/* The last host of 192.0: the /16 goes too. */
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[1].prefix, 1, NULL), 0);
+	in_place = index4_copy();
+	ck_assert_uint_eq(in_place->cells.cell[CELL(192, 0)], 0);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	free(built);
+	built = index4_copy();
+	ck_assert_uint_eq(index4_diff(in_place, built), 0);
+	free(in_place);
+	free(built);
+
+	/* While a rule may ban, a removal builds. */
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	c = cells_get();
+	c->cell[spoiled] = 0;
+	cells_put(c);
+	free(c);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[6].prefix, 1, NULL), 0);
+	c = cells_get();
+	ck_assert_uint_eq(c->cell[spoiled], GUARD_CELL_HOST);
+	free(c);
+}
+END_TEST
 
 /* A listed host sets the host bit of its own /24 and of no other; the
  * allowlist and IPv6 touch the /24 index nowhere.  The table's edges too. */
@@ -1748,6 +1859,9 @@ START_TEST(test_dir_expired)
 	ck_assert_uint_eq(deep_list(&kv), 2);
 	free(kv);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[7].prefix, 1, NULL), 0);
+	/* Removing a single address looks only around it; a build leaves
+	 * the expired out. */
+	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert_uint_eq(assert_index(live, ARRAY_LEN(live), deep, ARRAY_LEN(deep)),
 			  (1U << 14) + 2);
 	/* Still listed: only the index leaves them out. */
@@ -2893,6 +3007,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_cells_bans);
 	tcase_add_test(tc, test_cells_expired);
 	tcase_add_test(tc, test_dir_host);
+	tcase_add_test(tc, test_remove_hosts_in_place);
 	tcase_add_test(tc, test_dir_len);
 	tcase_add_test(tc, test_dir_timed);
 	tcase_add_test(tc, test_dir_readd_with_deadline);
