@@ -73,6 +73,32 @@ static __always_inline int meter_shared(__u64 *tat, __u64 interval, __u64 tolera
 	return 0;
 }
 
+/*
+ * Move one of a source's meters from seen, as step 1 read it, to next.
+ * Meters on the coarse clock refill on every CPU at the same tick, so two
+ * CPUs often pass a packet of one source at once, and a plain write would
+ * lose one of the two charges; here the second is charged on top of the
+ * first, or refused if it no longer conforms (after the budget charged
+ * it: such a race costs the rule's budget a packet).
+ */
+static __always_inline int meter_commit(__u64 *tat, __u64 seen, __u64 next, __u64 interval,
+					__u64 tolerance, __u64 now)
+{
+	int i;
+
+	for (i = 0; i < CAS_TRIES; i++) {
+		__u64 cur = __sync_val_compare_and_swap(tat, seen, next);
+
+		if (cur == seen)
+			return 1;
+		seen = cur;
+		next = meter_next(seen, interval, tolerance, now);
+		if (!next)
+			return 0;
+	}
+	return 0;
+}
+
 static __always_inline void count_lost_event(void)
 {
 	__u32 slot = GUARD_SLOT_EVENTS_LOST;
@@ -279,16 +305,21 @@ static __always_inline int source_over(struct guard_config *cfg, struct guard_ru
 				       struct guard_source *src, struct guard_source_key *key,
 				       __u8 prefix_len, __u32 reason, __u64 now)
 {
-	if (!src->over_since_ns || now - src->last_drop_ns > OVER_GAP_NS)
+	/* Signed: now may be the coarse clock, a little behind times written
+	 * from the fine one (meters_on_tick()). */
+	if (!src->over_since_ns || (__s64)(now - src->last_drop_ns) > (__s64)OVER_GAP_NS)
 		src->over_since_ns = now;
 	src->last_drop_ns = now;
 
-	if ((rule->flags & GUARD_RULE_BAN) && now - src->over_since_ns >= rule->ban_after_ns) {
+	if ((rule->flags & GUARD_RULE_BAN) &&
+	    (__s64)(now - src->over_since_ns) >= (__s64)rule->ban_after_ns) {
 		src->over_since_ns = 0;
 		ban_source(cfg, rule, key, prefix_len, now);
 	} else if (window_open(cfg, src->last_event_ns, now)) {
 		struct guard_event ev = {
-			.time_ns = now,
+			/* The fine clock, even for meters on the coarse one:
+			 * rare, and what the monitor shows. */
+			.time_ns = bpf_ktime_get_ns(),
 			.type = GUARD_EVENT_DROP,
 			.reason = reason,
 			.source = *key,
@@ -362,6 +393,25 @@ static __always_inline void mark(struct guard_marks *marks, __u32 slot, __u64 no
 }
 
 /*
+ * May the source's own meters run on the coarse clock?  Only if each
+ * enabled one lets a tick's worth of packets through at once: a meter
+ * whose clock stands still for a tick and then jumps admits its rate
+ * exactly when its tolerance covers the jump, and only one packet a tick
+ * when it does not (a high rate with a burst of 1).  With the default
+ * burst, a fifth of a second, it does; a flood from a few sources is then
+ * refused without the fine clock, the largest cost of its packets.  Not
+ * with auto-ban, whose time over the limit and ban deadline keep the fine
+ * clock's precision; such a flood goes to the blocklist soon enough.
+ */
+static __always_inline int meters_on_tick(const struct guard_rule *rule)
+{
+	return !(rule->flags & GUARD_RULE_BAN) &&
+	       (!rule->pkt.interval_ns || rule->pkt.tolerance_ns >= COARSE_SLACK_NS) &&
+	       (!(rule->flags & GUARD_RULE_BYTES) || rule->bytes.tolerance_ns >= COARSE_SLACK_NS) &&
+	       (!(rule->flags & GUARD_RULE_SYN) || rule->syn.tolerance_ns >= COARSE_SLACK_NS);
+}
+
+/*
  * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
  */
 
@@ -373,10 +423,11 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	struct guard_marks *marks;
 	struct guard_source *src;
 	struct guard_rule *rule;
-	__u64 now, coarse, pkt_tat, bytes_tat, syn_tat;
+	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
+	__u64 seen_pkt = 0, seen_bytes = 0, seen_syn = 0;
 	__u32 slot, zero = 0, mslot;
 	__u8 prefix_len;
-	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
+	int is_syn, on_tick, established, new_refused = 0, quiet = 0, before_drops = 0;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -423,37 +474,40 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * been seen established lately. */
 	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
 		return budget_over(cfg, rs, &rkey, coarse);
-	now = bpf_ktime_get_ns();
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
-	/* 1. The source's own meters: all must conform, then all move. */
+	/* 1. The source's own meters: all must conform, then all move.  On
+	 * the coarse clock if they may (meters_on_tick()): a packet they
+	 * refuse then never reads the fine one. */
+	on_tick = meters_on_tick(rule);
+	mnow = on_tick ? coarse : bpf_ktime_get_ns();
+	cost = ((__u64)pkt->len * rule->bytes.interval_ns) >> 16;
 	if (src) {
-		pkt_tat = src->pkt_tat;
-		bytes_tat = src->bytes_tat;
-		syn_tat = src->syn_tat;
+		pkt_tat = seen_pkt = src->pkt_tat;
+		bytes_tat = seen_bytes = src->bytes_tat;
+		syn_tat = seen_syn = src->syn_tat;
 		if (rule->pkt.interval_ns) {
 			pkt_tat = meter_next(pkt_tat, rule->pkt.interval_ns,
-					     rule->pkt.tolerance_ns, now);
+					     rule->pkt.tolerance_ns, mnow);
 			if (!pkt_tat)
 				return source_over(cfg, rule, src, &skey, prefix_len,
-						   GUARD_REASON_RATE, now);
+						   GUARD_REASON_RATE, mnow);
 		}
 		if (rule->flags & GUARD_RULE_BYTES) {
-			__u64 cost = ((__u64)pkt->len * rule->bytes.interval_ns) >> 16;
-
-			bytes_tat = meter_next(bytes_tat, cost, rule->bytes.tolerance_ns, now);
+			bytes_tat = meter_next(bytes_tat, cost, rule->bytes.tolerance_ns, mnow);
 			if (!bytes_tat)
 				return source_over(cfg, rule, src, &skey, prefix_len,
-						   GUARD_REASON_RATE, now);
+						   GUARD_REASON_RATE, mnow);
 		}
 		if (is_syn && (rule->flags & GUARD_RULE_SYN)) {
 			syn_tat = meter_next(syn_tat, rule->syn.interval_ns,
-					     rule->syn.tolerance_ns, now);
+					     rule->syn.tolerance_ns, mnow);
 			if (!syn_tat)
 				return source_over(cfg, rule, src, &skey, prefix_len,
-						   GUARD_REASON_SYN_RATE, now);
+						   GUARD_REASON_SYN_RATE, mnow);
 		}
 	}
+	now = on_tick ? bpf_ktime_get_ns() : mnow;
 
 	/* 2. The budget for the rule as a whole. */
 	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
@@ -493,22 +547,38 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * mark they got would send its share of the flood to the lookup that
 	 * the early drop exists to avoid.  A source marked before the run
 	 * keeps its mark current through it. */
+	if (src && on_tick) {
+		if ((rule->pkt.interval_ns &&
+		     !meter_commit(&src->pkt_tat, seen_pkt, pkt_tat, rule->pkt.interval_ns,
+				   rule->pkt.tolerance_ns, mnow)) ||
+		    ((rule->flags & GUARD_RULE_BYTES) &&
+		     !meter_commit(&src->bytes_tat, seen_bytes, bytes_tat, cost,
+				   rule->bytes.tolerance_ns, mnow)))
+			return source_over(cfg, rule, src, &skey, prefix_len,
+					   GUARD_REASON_RATE, mnow);
+		if (is_syn && (rule->flags & GUARD_RULE_SYN) &&
+		    !meter_commit(&src->syn_tat, seen_syn, syn_tat, rule->syn.interval_ns,
+				  rule->syn.tolerance_ns, mnow))
+			return source_over(cfg, rule, src, &skey, prefix_len,
+					   GUARD_REASON_SYN_RATE, mnow);
+	} else if (src) {
+		src->pkt_tat = pkt_tat;
+		src->bytes_tat = bytes_tat;
+		src->syn_tat = syn_tat;
+	}
 	if (src && marks &&
 	    (quiet ? now - src->last_pass_ns <= OVER_GAP_NS :
 		     before_drops && marked(marks, mslot, now)))
 		mark(marks, mslot, now);
 	if (src) {
 		src->last_pass_ns = now;
-		src->pkt_tat = pkt_tat;
-		src->bytes_tat = bytes_tat;
-		src->syn_tat = syn_tat;
 	} else {
 		struct guard_source fresh = {
 			.first_seen_ns = now,
 			.last_pass_ns = now,
-			.pkt_tat = now + rule->pkt.interval_ns,
-			.bytes_tat = now + (((__u64)pkt->len * rule->bytes.interval_ns) >> 16),
-			.syn_tat = is_syn ? now + rule->syn.interval_ns : 0,
+			.pkt_tat = mnow + rule->pkt.interval_ns,
+			.bytes_tat = mnow + cost,
+			.syn_tat = is_syn ? mnow + rule->syn.interval_ns : 0,
 		};
 
 		/* Fails only if another CPU raced us to it, or memory is

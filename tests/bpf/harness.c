@@ -410,13 +410,24 @@ int guard_ban(const struct guard *g, const char *cidr, uint64_t expires_ns)
 	return block_add(g, cidr, expires_ns, GUARD_ORIGIN_AUTOBAN);
 }
 
-uint64_t monotonic_ns(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec ts;
 
-	/* bpf_ktime_get_ns() reads this clock. */
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* bpf_ktime_get_ns() reads this clock. */
+uint64_t monotonic_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* And bpf_ktime_get_coarse_ns() this one: the time at the last tick. */
+uint64_t monotonic_coarse_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC_COARSE);
 }
 
 int guard_run_counted(const struct guard *g, const void *data, size_t len,

@@ -106,6 +106,7 @@ int guard_block_net(const struct guard *g, const char *cidr,
 int guard_ban(const struct guard *g, const char *cidr, uint64_t expires_ns);
 
 uint64_t monotonic_ns(void);
+uint64_t monotonic_coarse_ns(void);
 
 /* ---- rate limiting ---------------------------------------------------- */
 

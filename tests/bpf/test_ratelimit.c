@@ -475,8 +475,13 @@ START_TEST(test_pps_burst)
 	uint64_t t;
 	int i;
 
+	uint64_t first_tat;
+
 	limit_pps(8000, IPPROTO_UDP, 5);
-	for (i = 0; i < 5; i++)
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	ck_assert(source_get(&ka, &sa));
+	first_tat = sa.pkt_tat;
+	for (i = 1; i < 5; i++)
 		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
@@ -485,14 +490,17 @@ START_TEST(test_pps_burst)
 		expect_udp("192.0.2.2", 8000, GUARD_REASON_PASS);
 	expect_udp("192.0.2.2", 8000, GUARD_REASON_RATE);
 
-	/* Refused packets did not move the meter: five passes went in,
-	 * so tat is five seconds after the first. */
+	/* Refused packets did not move the meter: four more passes went
+	 * in, so tat is four seconds after the first pass left it.  (Its
+	 * base is the clock the meters run on, the coarse one here, so it
+	 * is not compared with first_seen_ns, which is fine.) */
 	ck_assert(source_get(&ka, &sa));
-	ck_assert_uint_eq(sa.pkt_tat - sa.first_seen_ns, 5 * SEC_NS);
+	ck_assert_uint_eq(sa.pkt_tat - first_tat, 4 * SEC_NS);
 
 	/* Three seconds of the four-second tolerance in use: room for
-	 * exactly two. */
-	t = monotonic_ns();
+	 * exactly two.  On the meters' clock: a tat three seconds after the
+	 * fine clock would be more than three after the coarse one. */
+	t = monotonic_coarse_ns();
 	sa.pkt_tat = t + 3 * SEC_NS;
 	source_put(&ka, &sa);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
@@ -520,6 +528,41 @@ START_TEST(test_pps_refills_with_time)
 	nanosleep(&nap, NULL);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* With a burst that covers a tick, the meters run on the coarse clock:
+ * the rate still refills on time, a packet per interval slept. */
+START_TEST(test_pps_refills_on_tick)
+{
+	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = 5 };
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 120 * MS_NS };
+	int i;
+
+	limit(&l);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	nanosleep(&nap, NULL);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+END_TEST
+
+/* A burst shorter than a tick keeps the fine clock: a thousand a second
+ * with a burst of one lets a packet through every 1.5 ms, where the
+ * coarse clock, standing still for a tick (4 ms at HZ=250), would not. */
+START_TEST(test_meter_fine_when_burst_short)
+{
+	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 1000, .burst = 1 };
+	struct timespec nap = { .tv_sec = 0, .tv_nsec = 1500 * 1000 };
+	int i;
+
+	limit(&l);
+	for (i = 0; i < 10; i++) {
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+		nanosleep(&nap, NULL);
+	}
 }
 END_TEST
 
@@ -1485,6 +1528,29 @@ START_TEST(test_event_drop)
 }
 END_TEST
 
+/* Meters on the coarse clock (a burst that covers a tick) still stamp
+ * their events with the fine one. */
+START_TEST(test_event_time_on_tick)
+{
+	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = 5 };
+	struct guard_event ev[MAX_EVENTS];
+	uint64_t t0, t1;
+	int i;
+
+	limit(&l);
+	for (i = 0; i < 5; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	ck_assert_uint_eq(read_events(ev), 0);
+	t0 = monotonic_ns();
+	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	t1 = monotonic_ns();
+	ck_assert_uint_eq(read_events(ev), 1);
+	ck_assert_uint_eq(ev[0].type, GUARD_EVENT_DROP);
+	ck_assert_uint_ge(ev[0].time_ns, t0);
+	ck_assert_uint_le(ev[0].time_ns, t1);
+}
+END_TEST
+
 START_TEST(test_event_syn_drop)
 {
 	struct guard_limit l = {
@@ -1683,6 +1749,8 @@ Suite *ratelimit_suite(void)
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
 	tcase_add_test(tc, test_pps_burst);
 	tcase_add_test(tc, test_pps_refills_with_time);
+	tcase_add_test(tc, test_pps_refills_on_tick);
+	tcase_add_test(tc, test_meter_fine_when_burst_short);
 	tcase_add_test(tc, test_v6_prefix_shares_bucket);
 	tcase_add_test(tc, test_v6_prefix_128);
 	tcase_add_test(tc, test_v6_prefix_unaligned);
@@ -1722,6 +1790,7 @@ Suite *ratelimit_suite(void)
 	tc = tcase_create("events");
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
 	tcase_add_test(tc, test_event_drop);
+	tcase_add_test(tc, test_event_time_on_tick);
 	tcase_add_test(tc, test_event_syn_drop);
 	tcase_add_test(tc, test_event_ban);
 	tcase_add_test(tc, test_event_budget);
