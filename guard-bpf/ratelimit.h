@@ -538,18 +538,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	}
 
 	/* 3. Conforming: commit the meters, or start tracking the source.
-	 * A tracked source that passes while the budget is quiet is marked:
-	 * it is, or may grow, established, and the early drop must let it
-	 * through to be asked.  Not on its first packet: the first burst of
-	 * a spoofed flood passes while the budget is still quiet, and its
-	 * sources, each seen once, would fill the marks.  Nor when its last
-	 * packet passed long ago: a flood that pauses and comes back finds
-	 * the budget quiet, and its sources tracked from before.  Nor during
-	 * a run of drops, although those sources were seen before it: each
-	 * mark they got would send its share of the flood to the lookup that
-	 * the early drop exists to avoid.  A source marked before the run
-	 * keeps its mark current through it. */
-	/* The packet meter of a source near its limit moves with compare-and-
+	 * The packet meter of a source near its limit moves with compare-and-
 	 * swap (meter_commit()).  Elsewhere a lost charge would not have
 	 * refused anything, and a locked instruction on every passing packet
 	 * would cost more than the rest of the meters; the byte and SYN
@@ -567,6 +556,17 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		src->bytes_tat = bytes_tat;
 		src->syn_tat = syn_tat;
 	}
+	/* A tracked source that passes while the budget is quiet is marked:
+	 * it is, or may grow, established, and the early drop must let it
+	 * through to be asked.  Not on its first packet: the first burst of
+	 * a spoofed flood passes while the budget is still quiet, and its
+	 * sources, each seen once, would fill the marks.  Nor when its last
+	 * packet passed long ago: a flood that pauses and comes back finds
+	 * the budget quiet, and its sources tracked from before.  Nor during
+	 * a run of drops, although those sources were seen before it: each
+	 * mark they got would send its share of the flood to the lookup that
+	 * the early drop exists to avoid.  A source marked before the run
+	 * keeps its mark current through it. */
 	if (src && marks &&
 	    (quiet ? now - src->last_pass_ns <= OVER_GAP_NS :
 		     before_drops && marked(marks, mslot, now)))
