@@ -309,19 +309,31 @@ int xg_index4_build(const struct xg_state *st, bool bans)
 	return ret;
 }
 
+/* An index to change what the maps hold: the cells read now, the /24
+ * chunks as they are touched.  *ixp is NULL only when out of memory; a
+ * failed read comes back with it, for the caller to free. */
+static int index4_from_maps(const struct xg_state *st, struct index4 **ixp)
+{
+	struct index4 *ix = calloc(1, sizeof(*ix));
+	__u32 zero = 0;
+
+	*ixp = ix;
+	if (!ix)
+		return -ENOMEM;
+	return bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, &ix->cells) ? -errno : 0;
+}
+
 /* Before entries go in: add what they need to the index in the maps.
  * Only ever more: an entry that replaces one, and may need less (a
  * deadline where there was none), is for a build afterwards. */
 int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		  const struct xg_entry *entries, size_t n)
 {
-	struct index4 *ix = calloc(1, sizeof(*ix));
-	__u32 zero = 0;
-	int ret;
+	struct index4 *ix;
+	int ret = index4_from_maps(st, &ix);
 
 	if (!ix)
-		return -ENOMEM;
-	ret = bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, &ix->cells) ? -errno : 0;
+		return ret;
 	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
 		const struct xg_prefix *p = &entries[i].prefix;
 		struct guard_entry val = {
@@ -368,14 +380,12 @@ static bool host_in_slash24(const struct xg_state *st, uint32_t slash24, uint64_
  */
 int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *hosts, size_t n)
 {
-	struct index4 *ix = calloc(1, sizeof(*ix));
 	uint64_t now = xg_now_ns();
-	__u32 zero = 0;
-	int ret;
+	struct index4 *ix;
+	int ret = index4_from_maps(st, &ix);
 
 	if (!ix)
-		return -ENOMEM;
-	ret = bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, &ix->cells) ? -errno : 0;
+		return ret;
 	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
 		uint32_t slash24 = addr_of(hosts[i].addr) >> 8;
 		__u8 *d;

@@ -1273,8 +1273,9 @@ END_TEST
 
 /*
  * An entry whose deadline has passed is absent for the program, so a
- * rebuild (here, after removing another entry) leaves its cells out: the
- * entry itself stays until a prune.  One with a deadline ahead counts.
+ * rebuild (here, a refresh after removing another entry) leaves its
+ * cells out: the entry itself stays until a prune.  One with a deadline
+ * ahead counts.
  */
 START_TEST(test_cells_expired)
 {
@@ -1821,8 +1822,8 @@ END_TEST
 
 /*
  * An entry whose deadline has passed is absent for the program, so a
- * rebuild (here, after removing an unrelated entry) leaves it out of the
- * /24 index as it does out of the cells: its bits, and a deep key only it
+ * rebuild (here, a refresh after removing an unrelated entry) leaves it
+ * out of the /24 index as it does out of the cells: its bits, and a deep key only it
  * needed.  A live prefix in the same /24 keeps its own.
  */
 START_TEST(test_dir_expired)
