@@ -15,7 +15,7 @@
  * verifier inlines it, and is not bounded by this.)
  *
  * The benchmark puts the blocked address in the map before measuring
- * (pktcost's hash-add=, xdpattach's --hash-add); the map is private to
+ * (pktcost's src-add=, xdpattach's --src-add); the map is private to
  * the loader and never pinned.
  */
 #include <linux/bpf.h>

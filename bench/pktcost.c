@@ -12,7 +12,7 @@
  * and the call's fixed setup cost is spread over `repeat` runs.
  *
  *   pktcost [--runs K] [--repeat N] [--load-only]
- *           --prog NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,hash-add=ADDR]...
+ *           --prog NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,src-add=ADDR]...
  *           --case LABEL=NAME:FRAME...
  *
  * --prog loads OBJECT's XDP program under NAME.  Its maps are private to
@@ -20,9 +20,9 @@
  * reused if already there), so that `xdp-guard -p DIR` can fill the lists
  * before the measurement, exactly as an operator would.  deny-src= adds a
  * source-address rule to an xdp-filter object's maps (filter_ipv4 or
- * filter_ipv6), as `xdp-filter ip ADDR --mode src` does.  hash-add= puts
- * an IPv4 address into the object's first hash map, for the floor program
- * (floor.bpf.c).  Both may be given more than once.
+ * filter_ipv6), as `xdp-filter ip ADDR --mode src` does.  src-add= puts
+ * an IPv4 address into the source list of the floor (floor.bpf.c) or the
+ * least filter (least.bpf.c).  Both may be given more than once.
  *
  * FRAME is "udp4,SRC,DST", "udp6,SRC,DST" or "vlan-udp4,VID,SRC,DST": a
  * 64-byte UDP frame.
@@ -114,7 +114,7 @@ static int xdpfilt_deny_src(struct bpf_object *obj, const char *addr)
 	return ret ? -1 : 0;
 }
 
-/* NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,hash-add=ADDR]... */
+/* NAME=OBJECT[,pin=DIR][,deny-src=ADDR][,src-add=ADDR]... */
 static int add_prog(char *spec)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
@@ -127,7 +127,7 @@ static int add_prog(char *spec)
 
 	if (!eq || nprogs == MAX_PROGS)
 		return die_usage("bad --prog %s (NAME=OBJECT[,pin=DIR][,deny-src=ADDR]"
-				 "[,hash-add=ADDR])", spec);
+				 "[,src-add=ADDR])", spec);
 	*eq = '\0';
 	snprintf(p->name, sizeof(p->name), "%s", spec);
 	path = strtok_r(eq + 1, ",", &save);
@@ -136,8 +136,8 @@ static int add_prog(char *spec)
 			pin = opt + 4;
 		else if (!strncmp(opt, "deny-src=", 9) && ndeny < 8)
 			deny[ndeny++] = opt + 9;
-		else if (!strncmp(opt, "hash-add=", 9) && nadd < 8)
-			add[nadd++] = opt + 9;
+		else if (!strncmp(opt, "src-add=", 8) && nadd < 8)
+			add[nadd++] = opt + 8;
 		else
 			return die_usage("--prog %s: unknown option %s", p->name, opt);
 	}
@@ -161,7 +161,7 @@ static int add_prog(char *spec)
 		if (xdpfilt_deny_src(p->obj, deny[i]))
 			return -1;
 	for (unsigned int i = 0; i < nadd; i++)
-		if (hash_add_ipv4(p->obj, add[i]))
+		if (src_add_ipv4(p->obj, add[i]))
 			return -1;
 	nprogs++;
 	return 0;

@@ -23,10 +23,11 @@ int die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* libbpf's informational chatter hidden; its warnings kept. */
 int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 
-/* Put the IPv4 address addr (value 1) into the first BPF_MAP_TYPE_HASH map
- * of a loaded object, which must have 4-byte keys and 1-byte values, as
- * the floor program's does (floor.bpf.c).  0, or -1 after a warning. */
-int hash_add_ipv4(struct bpf_object *obj, const char *addr);
+/* Put the IPv4 address addr into the source list of a loaded object: its
+ * first hash map of 4-byte keys and 1-byte values (floor.bpf.c: the
+ * address, value 1), or its first array of 256 64 KiB values (least.bpf.c:
+ * the byte of the address's /24 set to 1).  0, or -1 after a warning. */
+int src_add_ipv4(struct bpf_object *obj, const char *addr);
 
 /* Median of n values (n >= 1); sorts v in place. */
 double median(double *v, size_t n);

@@ -3,7 +3,7 @@
  * xdpattach: attach the one XDP program of an object to an interface of
  * the current network namespace in native mode, or detach what is there.
  *
- *   xdpattach [--hash-add ADDR]... IFACE OBJECT [PINDIR]
+ *   xdpattach [--src-add ADDR]... IFACE OBJECT [PINDIR]
  *   xdpattach IFACE off
  *
  * For the benchmark's bare baselines.  `ip link set ... xdp obj` would do,
@@ -13,9 +13,10 @@
  * by name are pinned there, or reused if they already are, so that a
  * program can be attached to state prepared beforehand.
  *
- * --hash-add puts an IPv4 address into the object's first hash map once it
- * is loaded, before it is attached, for the floor program (floor.bpf.c):
- * the map is private, so nothing else could fill it.
+ * --src-add puts an IPv4 address into the source list of the floor
+ * (floor.bpf.c) or the least filter (least.bpf.c) once it is loaded,
+ * before it is attached: the map is private, so nothing else could fill
+ * it.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -35,10 +36,10 @@ const char *progname = "xdpattach";
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "hash-add", required_argument, NULL, 'a' },
+		{ "src-add", required_argument, NULL, 'a' },
 		{ 0 }
 	};
-	const char *usage = "usage: xdpattach [--hash-add ADDR]... IFACE OBJECT [PINDIR] | "
+	const char *usage = "usage: xdpattach [--src-add ADDR]... IFACE OBJECT [PINDIR] | "
 			    "xdpattach IFACE off";
 	const char *add[MAX_ADDS], *iface, *path;
 	unsigned int nadd = 0;
@@ -53,7 +54,7 @@ int main(int argc, char **argv)
 		if (c != 'a')
 			return die("%s", usage);
 		if (nadd == MAX_ADDS)
-			return die("at most %d --hash-add", MAX_ADDS);
+			return die("at most %d --src-add", MAX_ADDS);
 		add[nadd++] = optarg;
 	}
 	nargs = argc - optind;
@@ -83,7 +84,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (unsigned int i = 0; i < nadd; i++)
-		if (hash_add_ipv4(obj, add[i])) {
+		if (src_add_ipv4(obj, add[i])) {
 			err = 1;
 			goto out;
 		}
