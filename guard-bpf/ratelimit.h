@@ -251,7 +251,8 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 
 		/* While a rule may ban, user space gives every cell the host
 		 * bit, and the program ignores the index's; this covers the
-		 * moment after the rule came in and before that. */
+		 * moment after the rule came in and before that.  The /24 no
+		 * longer holds one address alone. */
 		struct guard_dir_v4 *dir;
 		__u32 chunk = key->addr[0];
 
@@ -260,7 +261,8 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 			cells->cell[index16(key->addr[0] << 8 | key->addr[1])] |= GUARD_CELL_HOST;
 		dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
 		if (dir)
-			dir->cell[index16(key->addr[1] << 8 | key->addr[2])] |= GUARD_DIR_HOST;
+			dir->cell[index16(key->addr[1] << 8 | key->addr[2])] = GUARD_DIR_HOST |
+				(dir->cell[index16(key->addr[1] << 8 | key->addr[2])] & ~GUARD_DIR_LONE);
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
 	} else {
 		struct guard_dir_v6 mark = {

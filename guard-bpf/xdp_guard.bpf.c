@@ -193,7 +193,7 @@ struct {
 } XDP_RUN_CONFIG(xdp_guard);
 
 /*
- * An index into a 64 KiB value.  Left alone, clang may mask first and
+ * An index into a table of 65536 cells.  Left alone, clang may mask first and
  * byte-swap after, or load two bytes as one swapped word, and older
  * verifiers (6.1, 6.12) lose the bound through the swap; the empty asm
  * makes the mask come last.
@@ -283,8 +283,9 @@ static __always_inline __u32 blocked_by_trie_v4(struct packet *pkt)
 }
 
 /*
- * IPv4 through the index (guard_maps.h): the /24's byte says which lookup,
- * if any, can tell; a prefix without a deadline needs none.  The cells
+ * IPv4 through the index (guard_maps.h): the /24's cell says which lookup,
+ * if any, can tell; a prefix without a deadline needs none, nor does an
+ * address alone in its /24 without one.  The cells
  * have already put the /16's empty lists in skip.  Returns the drop
  * reason, 0 if the source is not blocked, or -1 if the index is missing
  * and the plain lookups must answer.
@@ -295,7 +296,7 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	struct guard_deep_v4 *deep;
 	struct guard_dir_v4 *dir;
 	struct guard_entry *e;
-	__u8 d;
+	__u32 d, lone;
 
 	if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
 		return 0;
@@ -303,8 +304,13 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	if (!dir)
 		return -1;
 	d = dir->cell[index16(a >> 8)];
-	/* Auto-ban adds hosts the index has not seen. */
-	if (!(skip & GUARD_SKIP_BLOCK_V4) && ((d & GUARD_DIR_HOST) || (skip & GUARD_CELLS_BANS))) {
+	lone = d >> GUARD_DIR_LONE_SHIFT;
+	if (lone && (skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) == GUARD_CELLS_LONE) {
+		if ((a & 0xff) == lone)
+			return GUARD_REASON_BLOCK;
+	} else if (!(skip & GUARD_SKIP_BLOCK_V4) &&
+		   ((d & GUARD_DIR_HOST) || (skip & GUARD_CELLS_BANS))) {
+		/* Auto-ban adds hosts the index has not seen. */
 		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
 		if (entry_live(e))
 			return block_reason(e);

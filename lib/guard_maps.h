@@ -326,6 +326,9 @@ struct guard_config {
 #define GUARD_INDEX_V6_SHORT	(1U << 9)
 /* xg_rule_index and xg_rule_entries hold the rules of xg_rules. */
 #define GUARD_RULE_INDEX	(1U << 10)
+/* The /24s' lone-host bytes in xg_dir_v4 may be trusted (never while a
+ * rule may auto-ban). */
+#define GUARD_CELLS_LONE	(1U << 11)
 
 /*
  * Which IPv4 lists have anything in each /16, indexed by the first two
@@ -350,31 +353,45 @@ struct guard_cells_v4 {
 
 /*
  * The IPv4 blocklist's index by /24, so that a lookup costs the same with
- * a million entries as with ten: one byte per /24, in 256 values of 64 KiB
- * (one per first address byte, indexed by the next two), says
+ * a million entries as with ten: one 16-bit cell per /24, in 256 values of
+ * 128 KiB (one per first address byte, indexed by the next two), says in
+ * its low byte
  *   GUARD_DIR_LEN    the longest prefix of /0../24 around the /24 that has
  *                    no deadline and was made by hand, plus one (0: none):
  *                    the whole /24 is blocked, no lookup needed;
  *   GUARD_DIR_TIMED  a prefix of /0../24 around it has a deadline (or came
  *                    from auto-ban): ask the trie, which knows the time;
  *   GUARD_DIR_DEEP   prefixes of /25../31 lie inside: see xg_deep_v4;
- *   GUARD_DIR_HOST   single addresses inside are listed: ask the host hash.
+ *   GUARD_DIR_HOST   single addresses inside are listed: ask the host hash;
+ * and in its high byte (GUARD_DIR_LONE), when not 0, the last byte of the
+ * one address listed in the /24, which has no deadline and was made by
+ * hand: then the address itself answers, without the host hash.  Most
+ * listed /24s hold one address, and a hash lookup costs more than all the
+ * rest of a blocked packet's path.  An address ending in .0 never gets the
+ * byte.  The byte is more than a mark, it is a verdict, so user space sets
+ * it only after its entry is in the hash, clears it before another
+ * address goes into the /24 or its own entry changes, and clears the
+ * config bit GUARD_CELLS_LONE before it removes entries, setting it again
+ * once the index is right.
  * xg_deep_v4 maps such a /24 (the address shifted right by 8, in host byte
  * order) to the addresses its hand-made, deadline-free prefixes cover, and
  * whether any of its prefixes has a deadline (then the trie decides).
  * The trie and the host hash stay the lists themselves; user space builds
  * the index from them, under the same rules as the cells (GUARD_CELLS_V4
  * covers both): more is marked before entries go in, less only after they
- * are gone.  While a rule may auto-ban, the program ignores the host bit.
+ * are gone.  While a rule may auto-ban, the program ignores the host bit
+ * and the lone-host byte.
  */
 #define GUARD_DIR_LEN		0x1f
 #define GUARD_DIR_DEEP		0x20
 #define GUARD_DIR_HOST		0x40
 #define GUARD_DIR_TIMED		0x80
+#define GUARD_DIR_LONE		0xff00
+#define GUARD_DIR_LONE_SHIFT	8
 #define GUARD_DIR_CHUNKS	256
 
 struct guard_dir_v4 {
-	__u8 cell[65536];
+	__u16 cell[65536];
 };
 
 struct guard_deep_v4 {

@@ -8,6 +8,9 @@
  * something: bits are added before entries go in (xg_index4_add), and
  * cleared only after they are gone: by a build (xg_index4_build), or, for
  * a few single addresses, by looking around each (xg_index4_remove_hosts).
+ * The lone-host byte of a /24 is the other way round, being a verdict: it
+ * is set only once its address is in (a build, xg_index4_set_lone), and
+ * cleared before anything else goes into the /24.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,8 +29,10 @@ struct index4 {
 	struct guard_dir_v4 *dir[GUARD_DIR_CHUNKS];
 	bool dir_dirty[GUARD_DIR_CHUNKS];
 	bool build;		/* from nothing, or on top of the maps */
+	bool lone_ok;		/* no rule may ban: lone-host bytes allowed */
 	struct deep_item *deep;	/* /24s with prefixes /25../31 */
 	size_t n_deep, cap_deep;
+	struct xg_lone_hosts *fresh;	/* an add: /24s its hosts opened */
 	int err;
 };
 
@@ -53,7 +58,7 @@ static void prefix_range(const uint8_t addr[4], unsigned int len, uint32_t *firs
 	*last = *first | host;
 }
 
-static __u8 *dir_cell(struct index4 *ix, const struct xg_state *st, uint32_t slash24)
+static __u16 *dir_cell(struct index4 *ix, const struct xg_state *st, uint32_t slash24)
 {
 	uint32_t chunk = slash24 >> 16;
 
@@ -99,13 +104,55 @@ static struct deep_item *deep_item(struct index4 *ix, const struct xg_state *st,
 	return it;
 }
 
+static int lone_hosts_push(struct xg_lone_hosts *l, uint32_t addr)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint32_t *grown = realloc(l->addrs, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		l->addrs = grown;
+		l->cap = cap;
+	}
+	l->addrs[l->n++] = addr;
+	return 0;
+}
+
+void xg_lone_hosts_free(struct xg_lone_hosts *l)
+{
+	free(l->addrs);
+	memset(l, 0, sizeof(*l));
+}
+
+/*
+ * A host into its /24's cell.  The first host of a /24 sets the host bit
+ * and, if it may stand alone (no deadline, made by hand, not .0), the
+ * lone-host byte; any other host, or a new value for the same one that
+ * may not, clears the byte.  An add keeps the byte of a /24 it opens out
+ * of the map (index_write) and hands it to xg_index4_set_lone for after
+ * the entries are in.
+ */
+static void index_host(struct index4 *ix, __u16 *d, uint32_t addr, bool plain)
+{
+	__u16 lone = (plain && ix->lone_ok && (addr & 0xff)) ? addr & 0xff : 0;
+
+	if (!(*d & GUARD_DIR_HOST)) {
+		*d |= GUARD_DIR_HOST | lone << GUARD_DIR_LONE_SHIFT;
+		if (ix->fresh && lone_hosts_push(ix->fresh, addr))
+			ix->err = -ENOMEM;
+	} else if ((*d & GUARD_DIR_LONE) >> GUARD_DIR_LONE_SHIFT != lone) {
+		*d &= ~GUARD_DIR_LONE;
+	}
+}
+
 /* One live (or, for an add, any) entry of an IPv4 list into the index. */
 static void index_entry(struct index4 *ix, const struct xg_state *st, enum xg_map_id map,
 			const uint8_t addr[4], unsigned int len, const struct guard_entry *val)
 {
 	bool plain = !val->expires_ns && val->origin == GUARD_ORIGIN_MANUAL;
 	uint32_t first, last;
-	__u8 *d;
+	__u16 *d;
 
 	prefix_range(addr, len, &first, &last);
 	if (map == XG_MAP_ALLOW_V4) {
@@ -117,7 +164,7 @@ static void index_entry(struct index4 *ix, const struct xg_state *st, enum xg_ma
 		ix->cells.cell[first >> 16] |= GUARD_CELL_HOST;
 		d = dir_cell(ix, st, first >> 8);
 		if (d)
-			*d |= GUARD_DIR_HOST;
+			index_host(ix, d, first, plain);
 		return;
 	}
 	for (uint32_t c = first >> 16; c <= last >> 16; c++)
@@ -211,9 +258,10 @@ static int deep_write(const struct index4 *ix, const struct xg_state *st)
 /*
  * To the maps.  In a build, the DIR chunks nothing touched are all zero;
  * only those that differ from the map are written.  The cells go last: a
- * /16 they open is fully described below them by then.
+ * /16 they open is fully described below them by then.  Without
+ * with_cells they are left as the map has them.
  */
-static int index_write(struct index4 *ix, const struct xg_state *st)
+static int index_write(struct index4 *ix, const struct xg_state *st, bool with_cells)
 {
 	struct guard_dir_v4 *cur = NULL, *zero = NULL;
 	int ret = 0;
@@ -244,7 +292,8 @@ static int index_write(struct index4 *ix, const struct xg_state *st)
 		if (bpf_map_update_elem(st->map_fds[XG_MAP_DIR_V4], &c, want, BPF_ANY))
 			ret = -errno;
 	}
-	if (!ret && bpf_map_update_elem(st->map_fds[XG_MAP_CELLS_V4], &k, &ix->cells, BPF_ANY))
+	if (!ret && with_cells &&
+	    bpf_map_update_elem(st->map_fds[XG_MAP_CELLS_V4], &k, &ix->cells, BPF_ANY))
 		ret = -errno;
 	free(cur);
 	free(zero);
@@ -263,7 +312,8 @@ static void index_free(struct index4 *ix)
  * Build the whole index from what the IPv4 maps hold now.  Entries already
  * expired are left out: the program treats them as absent, and they stay
  * expired.  While a rule may auto-ban, the program can add a host anywhere,
- * so every cell gets the host bit (and the program ignores the /24s').
+ * so every cell gets the host bit (and the program ignores the /24s'), and
+ * no /24 gets a lone-host byte.
  */
 int xg_index4_build(const struct xg_state *st, bool bans)
 {
@@ -277,6 +327,7 @@ int xg_index4_build(const struct xg_state *st, bool bans)
 	if (!ix)
 		return -ENOMEM;
 	ix->build = true;
+	ix->lone_ok = !bans;
 	if (bans)
 		memset(ix->cells.cell, GUARD_CELL_HOST, sizeof(ix->cells.cell));
 	for (size_t m = 0; m < ARRAY_SIZE(maps) && !ret; m++) {
@@ -304,7 +355,7 @@ int xg_index4_build(const struct xg_state *st, bool bans)
 	}
 	deep_merge(ix);
 	if (!ret)
-		ret = index_write(ix, st);
+		ret = index_write(ix, st, true);
 	index_free(ix);
 	return ret;
 }
@@ -323,17 +374,42 @@ static int index4_from_maps(const struct xg_state *st, struct index4 **ixp)
 	return bpf_map_lookup_elem(st->map_fds[XG_MAP_CELLS_V4], &zero, &ix->cells) ? -errno : 0;
 }
 
-/* Before entries go in: add what they need to the index in the maps.
- * Only ever more: an entry that replaces one, and may need less (a
- * deadline where there was none), is for a build afterwards. */
+/* The lone-host bytes of the /24s an add opened leave the index it writes;
+ * those still set go to ix->fresh, for xg_index4_set_lone. */
+static void hold_back_lone(struct index4 *ix)
+{
+	struct xg_lone_hosts *f = ix->fresh;
+	size_t kept = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		__u16 *d = &ix->dir[f->addrs[i] >> 24]->cell[(f->addrs[i] >> 8) & 0xffff];
+
+		if (*d & GUARD_DIR_LONE)
+			f->addrs[kept++] = f->addrs[i];
+		*d &= ~GUARD_DIR_LONE;
+	}
+	f->n = kept;
+}
+
+/*
+ * Before entries go in: add what they need to the index in the maps.
+ * Only ever more, but for lone-host bytes, which it clears where another
+ * host comes in: an entry that replaces one, and may need less (a
+ * deadline where there was none), is for a build afterwards.  fresh gets
+ * the hosts that open a /24 alone, if lone_ok (no rule may ban), for
+ * xg_index4_set_lone once they are in.
+ */
 int xg_index4_add(const struct xg_state *st, enum xg_list list,
-		  const struct xg_entry *entries, size_t n)
+		  const struct xg_entry *entries, size_t n, bool lone_ok,
+		  struct xg_lone_hosts *fresh)
 {
 	struct index4 *ix;
 	int ret = index4_from_maps(st, &ix);
 
 	if (!ix)
 		return ret;
+	ix->lone_ok = lone_ok;
+	ix->fresh = fresh;
 	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
 		const struct xg_prefix *p = &entries[i].prefix;
 		struct guard_entry val = {
@@ -351,32 +427,63 @@ int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		index_entry(ix, st, map, p->addr, p->len, &val);
 	}
 	deep_merge(ix);
+	if (!ret && !ix->err && fresh)
+		hold_back_lone(ix);
 	if (!ret)
-		ret = index_write(ix, st);
+		ret = index_write(ix, st, true);
 	index_free(ix);
 	return ret;
 }
 
-/* Is a live host of the blocklist in this /24 (host byte order, >> 8)? */
-static bool host_in_slash24(const struct xg_state *st, uint32_t slash24, uint64_t now)
+/* After an add's entries are in: the lone-host bytes xg_index4_add held
+ * back, for /24s that still hold those hosts alone as far as the index
+ * knows. */
+int xg_index4_set_lone(const struct xg_state *st, const struct xg_lone_hosts *fresh)
+{
+	struct index4 *ix;
+	int ret;
+
+	if (!fresh->n)
+		return 0;
+	ret = index4_from_maps(st, &ix);
+	if (!ix)
+		return ret;
+	for (size_t i = 0; !ret && i < fresh->n && !ix->err; i++) {
+		__u16 *d = dir_cell(ix, st, fresh->addrs[i] >> 8);
+
+		if (d && (*d & (GUARD_DIR_HOST | GUARD_DIR_LONE)) == GUARD_DIR_HOST)
+			*d |= (fresh->addrs[i] & 0xff) << GUARD_DIR_LONE_SHIFT;
+	}
+	if (!ret)
+		ret = index_write(ix, st, false);
+	index_free(ix);
+	return ret;
+}
+
+/* The cell a build would give this /24 (host byte order, >> 8) for the
+ * live hosts of the blocklist in it, on top of its prefix bits in *d. */
+static void hosts_of_slash24(struct index4 *ix, const struct xg_state *st, uint32_t slash24,
+			     uint64_t now, __u16 *d)
 {
 	struct guard_entry val;
 
+	*d &= ~(GUARD_DIR_HOST | GUARD_DIR_LONE);
 	for (uint32_t a = 0; a < 256; a++) {
 		__be32 key = htonl(slash24 << 8 | a);
 
 		if (!bpf_map_lookup_elem(st->map_fds[XG_MAP_BLOCK_V4], &key, &val) &&
 		    (!val.expires_ns || val.expires_ns > now))
-			return true;
+			index_host(ix, d, slash24 << 8 | a,
+				   !val.expires_ns && val.origin == GUARD_ORIGIN_MANUAL);
 	}
-	return false;
 }
 
 /*
  * After single IPv4 addresses left the blocklist, while no rule may ban:
  * the /24 of each keeps its host bit only if a live host is still listed
- * there, and its /16 only if one of its /24s keeps one; what a build would
- * say, at 256 lookups per address instead of a dump of every list.
+ * there (and gets the lone-host byte if one is left alone), and its /16
+ * only if one of its /24s keeps one; what a build would say, at 256
+ * lookups per address instead of a dump of every list.
  */
 int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *hosts, size_t n)
 {
@@ -386,15 +493,16 @@ int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *ho
 
 	if (!ix)
 		return ret;
+	ix->lone_ok = true;
 	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
 		uint32_t slash24 = addr_of(hosts[i].addr) >> 8;
-		__u8 *d;
+		__u16 *d;
 
 		if (hosts[i].family != AF_INET || hosts[i].len != 32)
 			continue;
 		d = dir_cell(ix, st, slash24);
-		if (d && (*d & GUARD_DIR_HOST) && !host_in_slash24(st, slash24, now))
-			*d &= ~GUARD_DIR_HOST;
+		if (d && (*d & GUARD_DIR_HOST))
+			hosts_of_slash24(ix, st, slash24, now, d);
 	}
 	for (size_t i = 0; !ret && i < n && !ix->err; i++) {
 		uint32_t slash16 = addr_of(hosts[i].addr) >> 16;
@@ -404,7 +512,7 @@ int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *ho
 		    !(ix->cells.cell[slash16] & GUARD_CELL_HOST))
 			continue;
 		for (uint32_t s = slash16 << 8; s < (slash16 + 1) << 8 && !any; s++) {
-			__u8 *d = dir_cell(ix, st, s);
+			__u16 *d = dir_cell(ix, st, s);
 
 			any = !d || (*d & GUARD_DIR_HOST);
 		}
@@ -412,7 +520,7 @@ int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *ho
 			ix->cells.cell[slash16] &= ~GUARD_CELL_HOST;
 	}
 	if (!ret)
-		ret = index_write(ix, st);
+		ret = index_write(ix, st, true);
 	index_free(ix);
 	return ret;
 }

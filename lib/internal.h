@@ -91,10 +91,20 @@ int xg_map_prune_u32(int fd, bool (*keep)(__u32 key, const void *ctx), const voi
 
 /* The IPv4 index: cells per /16, the blocklist per /24 (index4.c). */
 int xg_index4_build(const struct xg_state *st, bool bans);
+/* Hosts (host byte order) that opened a /24 alone: its lone-host byte,
+ * for once their entries are in. */
+struct xg_lone_hosts {
+	uint32_t *addrs;
+	size_t n, cap;
+};
+void xg_lone_hosts_free(struct xg_lone_hosts *l);
 int xg_index4_add(const struct xg_state *st, enum xg_list list,
-		  const struct xg_entry *entries, size_t n);
+		  const struct xg_entry *entries, size_t n, bool lone_ok,
+		  struct xg_lone_hosts *fresh);
+int xg_index4_set_lone(const struct xg_state *st, const struct xg_lone_hosts *fresh);
 /* After single addresses left the blocklist, while no rule may ban:
- * clear their /24 and /16 host bits where no live host is left. */
+ * clear their /24 and /16 host bits where no live host is left, and give
+ * a /24 left with one its lone-host byte. */
 int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *hosts,
 			   size_t n);
 /* The IPv6 blocklist per /32 (index6.c); *short_prefix: a prefix too

@@ -252,9 +252,10 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed);
 
 /* Before entries go in: mark them in the indexes (building them first if
- * they are not in use yet). */
+ * they are not in use yet); lone gets what xg_index4_set_lone is to set
+ * once they are in. */
 static int index_add(struct xg_state *st, enum xg_list list,
-		     const struct xg_entry *entries, size_t n)
+		     const struct xg_entry *entries, size_t n, struct xg_lone_hosts *lone)
 {
 	struct guard_config cfg;
 	bool short_prefix = false;
@@ -273,7 +274,7 @@ static int index_add(struct xg_state *st, enum xg_list list,
 	/* Each index on its own: one whose build failed is not in use, and
 	 * the refresh after the add tries it again. */
 	if (cfg.skip_lists & GUARD_CELLS_V4) {
-		ret = xg_index4_add(st, list, entries, n);
+		ret = xg_index4_add(st, list, entries, n, !(cfg.skip_lists & GUARD_CELLS_BANS), lone);
 		if (ret)
 			return ret;
 	}
@@ -335,10 +336,12 @@ static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed)
 				strerror(-ret));
 			skip &= ~GUARD_CELLS_V4;
 		} else {
-			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : 0);
+			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : GUARD_CELLS_LONE);
 		}
 	} else {
 		skip |= cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_BANS);
+		if ((skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS)) == GUARD_CELLS_V4)
+			skip |= GUARD_CELLS_LONE;
 	}
 	/* Bans go anywhere in IPv6: no index while a rule may ban. */
 	if (!bans && (rebuild_cells || !(cfg.skip_lists & GUARD_INDEX_V6))) {
@@ -464,6 +467,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 {
 	bool checked[XG_MAP_COUNT] = { false }, empty[XG_MAP_COUNT] = { false };
 	struct pending p = { .map = XG_MAP_COUNT };
+	struct xg_lone_hosts lone = { 0 };
 	size_t failed = 0, processed = 0;
 	bool replaced_prefix = false;
 	struct undo *undo;
@@ -478,9 +482,10 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			return -EINVAL;
 		}
 	}
-	ret = index_add(st, list, entries, n);
+	ret = index_add(st, list, entries, n, &lone);
 	if (ret) {
 		pr_warn("cannot update the indexes: %s; nothing was added\n", strerror(-ret));
+		xg_lone_hosts_free(&lone);
 		return ret;
 	}
 	undo = calloc(n ? n : 1, sizeof(*undo));
@@ -563,12 +568,35 @@ out:
 	free(p.vals);
 	free(p.index);
 	free(undo);
+	/* Only now that they are in may an address alone in its /24 be
+	 * dropped on the index's word; if this fails, the host hash answers
+	 * for them until a build. */
+	if (!ret)
+		xg_index4_set_lone(st, &lone);
+	xg_lone_hosts_free(&lone);
 	/* Also after a failure: the undo may have emptied a map again, and
 	 * the index marked for what was not added may be cleared.  A prefix
 	 * that replaced one may have lost what made the index skip its
 	 * lookup (a deadline where there was none): build it again too. */
 	refresh(st, ret != 0 || replaced_prefix, false);
 	return ret;
+}
+
+/*
+ * Before entries leave the IPv4 host hash: the program stops trusting the
+ * index's lone-host bytes, one of which may name an address on its way
+ * out.  The refresh after the removal, with the index right again, sets
+ * the bit back.
+ */
+static int lone_off(struct xg_state *st)
+{
+	struct guard_config cfg;
+	int ret = xg_config_read(st, &cfg);
+
+	if (ret || !(cfg.skip_lists & GUARD_CELLS_LONE))
+		return ret;
+	cfg.skip_lists &= ~GUARD_CELLS_LONE;
+	return xg_config_write(st, &cfg);
 }
 
 /*
@@ -615,6 +643,15 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (entry_key(list, &prefixes[i], key) == XG_MAP_BLOCK_V4) {
+			int ret = lone_off(st);
+
+			if (ret)
+				return ret;
+			break;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
 		enum xg_map_id map = entry_key(list, &prefixes[i], key);
 
 		/* ENOENT here is the same prefix given twice. */
@@ -646,7 +683,10 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 			memmove(d.keys + kept * ksize, d.keys + i * ksize, ksize);
 			kept++;
 		}
-		ret = delete_keys(st, *m, d.keys, kept);
+		if (kept && *m == XG_MAP_BLOCK_V4)
+			ret = lone_off(st);
+		if (!ret)
+			ret = delete_keys(st, *m, d.keys, kept);
 		xg_dump_free(&d);
 		if (ret)
 			return ret;

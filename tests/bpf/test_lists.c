@@ -451,7 +451,8 @@ END_TEST
 /* ---- the IPv4 index ------------------------------------------------------ */
 
 /* Clear the whole index, then set cell[index] to bits, and switch the
- * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS). */
+ * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS,
+ * GUARD_CELLS_LONE). */
 static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 {
 	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
@@ -468,12 +469,13 @@ static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 	free(cells);
 	free(dir);
 	LIST_OK(guard_config_get(&tg, &cfg));
-	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS)) | flags;
+	cfg.skip_lists = (cfg.skip_lists &
+			  ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE)) | flags;
 	LIST_OK(guard_config_set(&tg, &cfg));
 }
 
-/* The /24 byte of an address in xg_dir_v4. */
-static void dir_set(const char *addr, uint8_t byte)
+/* The /24 cell of an address in xg_dir_v4. */
+static void dir_set(const char *addr, uint16_t byte)
 {
 	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
 	struct in_addr a;
@@ -577,6 +579,38 @@ START_TEST(test_dir_host_bit)
 	expect_from("192.0.2.1", GUARD_REASON_PASS);
 	/* While bans may come, the host hash is asked whatever the byte. */
 	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_BANS, CELL(192, 0), CELL_ALL);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+}
+END_TEST
+
+/*
+ * While the config trusts it (and no ban may come), the lone-host byte
+ * answers for the /24's hosts on its own: the address it names is dropped
+ * with nothing in the host hash, and the others are not looked up, so
+ * 192.0.2.1, listed there, passes.  Prefixes around the /24 still count.
+ * Untrusted, or while bans may come, the host hash answers.
+ */
+START_TEST(test_dir_lone_host)
+{
+	const uint16_t lone7 = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
+
+	LIST_OK(guard_block(&tg, "192.0.2.1", 0));
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE, CELL(192, 0), CELL_ALL);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_BLOCK);
+	expect_from("192.0.2.1", GUARD_REASON_PASS);
+	expect_from("192.0.2.8", GUARD_REASON_PASS);
+	dir_set("192.0.2.0", lone7 | (16 + 1));
+	expect_from("192.0.2.8", GUARD_REASON_BLOCK);
+
+	cells_set(GUARD_CELLS_V4, CELL(192, 0), CELL_ALL);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_CELLS_BANS, CELL(192, 0), CELL_ALL);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
 	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
 }
 END_TEST
@@ -732,6 +766,7 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_cells_skip_lists);
 	tcase_add_test(tc, test_cells_leave_ipv6_alone);
 	tcase_add_test(tc, test_dir_host_bit);
+	tcase_add_test(tc, test_dir_lone_host);
 	tcase_add_test(tc, test_dir_prefixes);
 	tcase_add_test(tc, test_dir6);
 	suite_add_tcase(s, tc);

@@ -1218,7 +1218,8 @@ START_TEST(test_autoban_v4)
 END_TEST
 
 /* A ban marks its /16 and /24 in the index, so that it holds before user
- * space has opened every cell for the rule (or if it never could). */
+ * space has opened every cell for the rule (or if it never could); the
+ * /24's lone-host byte, naming another address, goes. */
 START_TEST(test_autoban_marks_index)
 {
 	struct guard_limit l = {
@@ -1234,8 +1235,12 @@ START_TEST(test_autoban_marks_index)
 	ck_assert_ptr_nonnull(dir);
 	limit(&l);
 	LIST_OK(guard_config_get(&tg, &cfg));
-	cfg.skip_lists |= GUARD_CELLS_V4;	/* in use, and all clear */
+	/* In use, and all clear but for 192.0.2.7 alone in its /24. */
+	cfg.skip_lists |= GUARD_CELLS_V4 | GUARD_CELLS_LONE;
 	LIST_OK(guard_config_set(&tg, &cfg));
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
+	dir->cell[0 << 8 | 2] = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &chunk, dir, BPF_ANY), 0);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);

@@ -268,41 +268,44 @@ static size_t assert_cells(uint32_t flags, uint8_t rest, const struct cell_run *
 #define NET24(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
 /* What GUARD_DIR_LEN says for a prefix of length plen without deadline. */
 #define DIR_LEN(plen) ((uint8_t)((plen) + 1))
+/* A /24's host bit with the lone-host byte of its one address, .octet. */
+#define DIR_LONE(octet) ((uint16_t)(GUARD_DIR_HOST | (octet) << GUARD_DIR_LONE_SHIFT))
 
 /*
  * A run of /24s, first to last inclusive, and what a prefix (or several)
- * gives each: flags (GUARD_DIR_TIMED, _DEEP, _HOST) and a length in the
- * GUARD_DIR_LEN bits.  Where runs overlap, a /24 is expected to have the
- * flags of all of them and the longest length, as the index keeps them.
+ * gives each: flags (GUARD_DIR_TIMED, _DEEP, _HOST), a length in the
+ * GUARD_DIR_LEN bits, and a lone-host byte (DIR_LONE).  Where runs
+ * overlap, a /24 is expected to have the flags of all of them and the
+ * longest length, as the index keeps them.
  */
 struct dir_run {
 	uint32_t first, last;
-	uint8_t bits;
+	uint16_t bits;
 };
 
-static const char *dir_bits_text(uint8_t v, char *buf, size_t size)
+static const char *dir_bits_text(uint16_t v, char *buf, size_t size)
 {
-	snprintf(buf, size, "%#x (len %u%s%s%s)", v, v & GUARD_DIR_LEN,
+	snprintf(buf, size, "%#x (len %u%s%s%s, lone .%u)", v, v & GUARD_DIR_LEN,
 		 v & GUARD_DIR_TIMED ? " timed" : "", v & GUARD_DIR_DEEP ? " deep" : "",
-		 v & GUARD_DIR_HOST ? " host" : "");
+		 v & GUARD_DIR_HOST ? " host" : "", v >> GUARD_DIR_LONE_SHIFT);
 	return buf;
 }
 
 /*
- * Every /24 byte of all GUARD_DIR_CHUNKS chunks of xg_dir_v4 must be
+ * Every /24 cell of all GUARD_DIR_CHUNKS chunks of xg_dir_v4 must be
  * exactly what the runs it lies in give it (0 outside every run), and the
- * config must say the index is in use.  A byte that says less than the
+ * config must say the index is in use.  A cell that says less than the
  * lists lets a listed source through; one that says more (a length the
  * lists do not give) drops what nothing blocks: both count.  Returns how
  * many /24s have any bit at all.
  */
 static size_t assert_dir(const struct dir_run *runs, size_t n)
 {
-	struct guard_dir_v4 *got = malloc(sizeof(*got));	/* 64 KiB each */
+	struct guard_dir_v4 *got = malloc(sizeof(*got));	/* 128 KiB each */
 	struct guard_dir_v4 *want = malloc(sizeof(*want));
 	int fd = map_fd(GUARD_MAP_DIR_V4);
 	size_t wrong = 0, marked = 0;
-	char first[160] = "", a[48], b[48];
+	char first[192] = "", a[64], b[64];
 
 	ck_assert_ptr_nonnull(got);
 	ck_assert_ptr_nonnull(want);
@@ -318,11 +321,11 @@ static size_t assert_dir(const struct dir_run *runs, size_t n)
 			uint8_t len = runs[r].bits & GUARD_DIR_LEN;
 
 			for (uint32_t s = lo; s <= hi; s++) {
-				uint8_t *w = &want->cell[s & 0xffff];
+				__u16 *w = &want->cell[s & 0xffff];
 
-				*w |= runs[r].bits & (uint8_t)~GUARD_DIR_LEN;
+				*w |= runs[r].bits & (uint16_t)~GUARD_DIR_LEN;
 				if ((*w & GUARD_DIR_LEN) < len)
-					*w = (uint8_t)((*w & ~GUARD_DIR_LEN) | len);
+					*w = (uint16_t)((*w & ~GUARD_DIR_LEN) | len);
 			}
 		}
 		ck_assert_int_eq(bpf_map_lookup_elem(fd, &c, got), 0);
@@ -790,23 +793,24 @@ START_TEST(test_skip_bits)
 	};
 
 	/* Every refresh also leaves the IPv4 cells, the rule index and,
-	 * while no rule may ban, the IPv6 index up to date. */
+	 * while no rule may ban, the IPv6 index and the lone-host bytes
+	 * up to date. */
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
 	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4 |
-				       GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+				       GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	/* A banning rule: the maps bans go to are looked in, empty or not,
-	 * the cells say so (GUARD_CELLS_BANS: host bit everywhere), and the
-	 * IPv6 index is not used. */
+	 * the cells say so (GUARD_CELLS_BANS: host bit everywhere), and
+	 * neither the IPv6 index nor the lone-host bytes are used. */
 	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
 	ck_assert_uint_eq(skip_bits(), GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_ALLOW_V6 |
 				       GUARD_SKIP_BLKNET_V4 | GUARD_CELLS_V4 |
 				       GUARD_CELLS_BANS | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 }
 END_TEST
 
@@ -1329,7 +1333,7 @@ END_TEST
  */
 
 /* The whole IPv4 index as the program sees it: the cells, then the /24
- * bytes of every chunk. */
+ * cells of every chunk. */
 struct index4_copy {
 	struct guard_cells_v4 cells;
 	struct guard_dir_v4 dir[GUARD_DIR_CHUNKS];
@@ -1337,7 +1341,7 @@ struct index4_copy {
 
 static struct index4_copy *index4_copy(void)
 {
-	struct index4_copy *c = malloc(sizeof(*c));	/* 16 MiB */
+	struct index4_copy *c = malloc(sizeof(*c));	/* 32 MiB */
 	uint32_t zero = 0;
 
 	ck_assert_ptr_nonnull(c);
@@ -1347,7 +1351,7 @@ static struct index4_copy *index4_copy(void)
 	return c;
 }
 
-/* How many /16 cells and /24 bytes differ. */
+/* How many /16 and /24 cells differ. */
 static size_t index4_diff(const struct index4_copy *a, const struct index4_copy *b)
 {
 	size_t n = 0;
@@ -1355,7 +1359,7 @@ static size_t index4_diff(const struct index4_copy *a, const struct index4_copy 
 	for (size_t i = 0; i < GUARD_CELL_COUNT; i++)
 		n += a->cells.cell[i] != b->cells.cell[i];
 	for (size_t k = 0; k < GUARD_DIR_CHUNKS; k++)
-		for (size_t i = 0; i < sizeof(a->dir[k].cell); i++)
+		for (size_t i = 0; i < ARRAY_LEN(a->dir[k].cell); i++)
 			n += a->dir[k].cell[i] != b->dir[k].cell[i];
 	return n;
 }
@@ -1436,8 +1440,10 @@ START_TEST(test_remove_hosts_in_place)
 }
 END_TEST
 
-/* A listed host sets the host bit of its own /24 and of no other; the
- * allowlist and IPv6 touch the /24 index nowhere.  The table's edges too. */
+/* A listed host sets the host bit of its own /24 and of no other, with the
+ * lone-host byte as it is alone there, but for an address ending in .0;
+ * the allowlist and IPv6 touch the /24 index nowhere.  The table's edges
+ * too. */
 START_TEST(test_dir_host)
 {
 	struct xg_entry block[] = {
@@ -1456,11 +1462,11 @@ START_TEST(test_dir_host)
 		entry("255.255.255.255", 0, GUARD_ORIGIN_MANUAL),
 	};
 	const struct dir_run host[] = {
-		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+		{ NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) },
 	};
 	const struct dir_run both[] = {
 		{ NET24(0, 0, 0), NET24(0, 0, 0), GUARD_DIR_HOST },
-		{ NET24(255, 255, 255), NET24(255, 255, 255), GUARD_DIR_HOST },
+		{ NET24(255, 255, 255), NET24(255, 255, 255), DIR_LONE(255) },
 	};
 
 	ck_assert_int_eq(xg_state_refresh(st), 0);
@@ -1725,13 +1731,14 @@ START_TEST(test_dir_remove)
 	const struct dir_run deep100 = { NET24(198, 51, 100), NET24(198, 51, 100),
 					 GUARD_DIR_DEEP };
 	const struct dir_run host2 = { NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST };
-	const struct dir_run host3 = { NET24(192, 0, 3), NET24(192, 0, 3), GUARD_DIR_HOST };
+	const struct dir_run host3 = { NET24(192, 0, 3), NET24(192, 0, 3), DIR_LONE(1) };
+	const struct dir_run lone9 = { NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(9) };
 	const struct dir_run all[] = {
 		slash8, slash16, slash24, deep113, deep100, host2, host3,
 	};
 	const struct dir_run no16[] = { slash8, slash24, deep113, deep100, host2, host3 };
 	const struct dir_run no113[] = { slash8, slash24, deep100, host2, host3 };
-	const struct dir_run one_host[] = { slash8, slash24, deep100, host2 };
+	const struct dir_run one_host[] = { slash8, slash24, deep100, lone9 };
 	const struct dir_run no_host[] = { slash8, slash24, deep100 };
 	const struct dir_run no8[] = { slash24, deep100 };
 	const struct dir_run no24[] = { deep100 };
@@ -1760,7 +1767,8 @@ START_TEST(test_dir_remove)
 	/* The last: its key and its deep bit go, 198.51.100's stay. */
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[4].prefix, 1, NULL), 0);
 	ck_assert_uint_eq(assert_index(no113, ARRAY_LEN(no113), deep_all, 1), 65536 + 3);
-	/* 192.0.2.9 keeps 192.0.2's host bit; 192.0.3 had only the one. */
+	/* 192.0.2.9 keeps 192.0.2's host bit, and is alone there now;
+	 * 192.0.3 had only the one. */
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, rm_hosts, 2, NULL), 0);
 	ck_assert_uint_eq(assert_index(one_host, ARRAY_LEN(one_host), deep_all, 1), 65536 + 2);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &block[7].prefix, 1, NULL), 0);
@@ -1773,7 +1781,78 @@ START_TEST(test_dir_remove)
 }
 END_TEST
 
-/* Clearing the blocklist leaves every /24 byte 0 and no deep key, whatever
+/*
+ * The lone-host byte names an address alone in its /24, without deadline
+ * and made by hand, as soon as the add that brought it returns; a second
+ * address, or a deadline, takes it away at once, and it comes back when
+ * the other leaves (in place, without a build).  Two addresses in one add
+ * give none, one address twice does; an auto-ban entry gives none.  None
+ * while a rule may ban, and then the config does not trust the bytes.
+ */
+START_TEST(test_dir_lone)
+{
+	uint64_t ahead = xg_now_ns() + 3600 * NS;
+	struct xg_entry seven = entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry eight = entry("192.0.2.8", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry seven_timed = entry("192.0.2.7", ahead, GUARD_ORIGIN_MANUAL);
+	struct xg_entry batch[] = {
+		entry("198.51.100.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.2", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.5", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.5", 0, GUARD_ORIGIN_MANUAL),
+		entry("100.64.0.9", 0, GUARD_ORIGIN_AUTOBAN),
+	};
+	const struct dir_run lone7 = { NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) };
+	const struct dir_run host2 = { NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST };
+	const struct dir_run batch_runs[] = {
+		{ NET24(100, 64, 0), NET24(100, 64, 0), GUARD_DIR_HOST },
+		{ NET24(198, 51, 100), NET24(198, 51, 100), GUARD_DIR_HOST },
+		{ NET24(203, 0, 113), NET24(203, 0, 113), DIR_LONE(5) },
+	};
+	const struct dir_run banning_runs[] = {
+		batch_runs[0], batch_runs[1],
+		{ NET24(203, 0, 113), NET24(203, 0, 113), GUARD_DIR_HOST },
+	};
+	struct xg_limit ban = {
+		.match = { .port = 0, .proto = 0 }, .pps = 10,
+		.ban_after_ns = NS, .ban_for_ns = 60 * NS,
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &seven, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(&lone7, 1), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir(&lone7, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &eight, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(&host2, 1), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir(&host2, 1), 1);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &eight.prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(&lone7, 1), 1);
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &seven_timed, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(&host2, 1), 1);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir(&host2, 1), 1);
+
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, batch, ARRAY_LEN(batch), NULL), 0);
+	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
+	ck_assert(skip_bits() & GUARD_CELLS_LONE);
+
+	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
+	ck_assert_uint_eq(assert_dir(banning_runs, ARRAY_LEN(banning_runs)), 3);
+	ck_assert(!(skip_bits() & GUARD_CELLS_LONE));
+	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
+	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
+	ck_assert(skip_bits() & GUARD_CELLS_LONE);
+}
+END_TEST
+
+/* Clearing the blocklist leaves every /24 cell 0 and no deep key, whatever
  * the allowlist holds. */
 START_TEST(test_dir_clear)
 {
@@ -1793,7 +1872,7 @@ START_TEST(test_dir_clear)
 		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
 	};
 	const struct dir_run runs[] = {
-		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+		{ NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) },
 		{ NET24(10, 9, 9), NET24(10, 9, 9), GUARD_DIR_HOST },
 		{ NET24(198, 18, 0), NET24(198, 19, 255), DIR_LEN(15) },
 		{ NET24(100, 64, 0), NET24(100, 127, 255), GUARD_DIR_TIMED },
@@ -1877,7 +1956,7 @@ END_TEST
 
 /* A prefix given with bits past its length (the parser refuses one, the
  * API takes it) indexes as what the trie matches: the bits are ignored,
- * in the /24 bytes as in the deep addresses. */
+ * in the /24 cells as in the deep addresses. */
 START_TEST(test_dir_host_bits)
 {
 	struct xg_entry e[] = {
@@ -3015,6 +3094,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_dir_deep);
 	tcase_add_test(tc, test_dir_deep_batch);
 	tcase_add_test(tc, test_dir_remove);
+	tcase_add_test(tc, test_dir_lone);
 	tcase_add_test(tc, test_dir_clear);
 	tcase_add_test(tc, test_dir_expired);
 	tcase_add_test(tc, test_dir_host_bits);
