@@ -411,7 +411,7 @@ section_live() {
 	live_record least "least filter: parse + one array read + a counter, hit, drop (native)" drop \
 		"$LEAST_NOTE; below 0.95x the bare drop, the 0.95x target is out of reach on this machine for any filter"
 	live_record guard-block "xdp-guard dropping a blocked source" drop,floor,least,xdpfilter \
-		"10k-entry list loaded; the source is in the exact-match hash"
+		"10k-entry list loaded; the source is alone in its /24, which the /24 index names (the exact-match hash holds it too)"
 	live_record guard-pass "xdp-guard passing legitimate traffic" pass \
 		"same frames as the bare XDP_PASS row, through the full pipeline"
 	live_record guard-flood "xdp-guard, random-source flood ($FLOOD_SOURCES sources), blocklist miss path" drop \
