@@ -187,6 +187,19 @@ static __always_inline __u32 prefix_word_mask(__u32 plen, int i)
 	return bpf_htonl(0xffffffffU << (32 - keep));
 }
 
+/* The last word of a source's key: its family, then padding. */
+static __always_inline __u32 key_tail(__u8 family)
+{
+	struct {
+		__u8 family, pad[3];
+	} tail = { .family = family };
+	__u32 w;
+
+	_Static_assert(sizeof(tail) == 4, "one word");
+	__builtin_memcpy(&w, &tail, 4);
+	return w;
+}
+
 /*
  * A source's key, written a word at a time: guard_mark_slot() reads it
  * back in words, and a word read of bytes just stored one by one waits
@@ -196,15 +209,11 @@ static __always_inline void source_key(struct packet *pkt, struct guard_config *
 				       const struct guard_rule_key *rule,
 				       struct guard_source_key *key, __u8 *prefix_len)
 {
-	struct {
-		__u8 family, pad[3];
-	} tail = { .family = pkt->l3_proto == ETH_P_IP ? 4 : 6 };
 	__u32 *w = (__u32 *)key;
 
-	_Static_assert(sizeof(*key) == 6 * 4 && sizeof(*rule) == 4 && sizeof(tail) == 4,
-		       "the key's words");
+	_Static_assert(sizeof(*key) == 6 * 4 && sizeof(*rule) == 4, "the key's words");
 	__builtin_memcpy(&w[4], rule, 4);
-	__builtin_memcpy(&w[5], &tail, 4);
+	w[5] = key_tail(pkt->l3_proto == ETH_P_IP ? 4 : 6);
 	if (pkt->l3_proto == ETH_P_IP) {
 		w[0] = pkt->saddr4;
 		w[1] = w[2] = w[3] = 0;
@@ -469,13 +478,25 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		new_refused |= budget_spent(rs->budget_syn_tat,
 					    rule->budget_syn.tolerance_ns / 2, coarse);
 	}
-	source_key(pkt, cfg, &rkey, &skey, &prefix_len);
-	mslot = guard_mark_slot(&skey);
+	/* An IPv4 source's mark slot straight from its address: the key
+	 * (guard_mark_slot()) is written out only for a packet that gets
+	 * past the early drop, which most of a spoofed flood does not. */
+	if (pkt->l3_proto == ETH_P_IP) {
+		__u32 rword;
+
+		__builtin_memcpy(&rword, &rkey, 4);
+		mslot = guard_mark_mix(pkt->saddr4, 0, 0, 0, rword, key_tail(4));
+	} else {
+		source_key(pkt, cfg, &rkey, &skey, &prefix_len);
+		mslot = guard_mark_slot(&skey);
+	}
 	marks = bpf_map_lookup_elem(&xg_marks, &zero);
 	/* Only an established source could pass now, and this one has not
 	 * been seen established lately. */
 	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
 		return budget_over(cfg, rs, &rkey, coarse);
+	if (pkt->l3_proto == ETH_P_IP)
+		source_key(pkt, cfg, &rkey, &skey, &prefix_len);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
 	/* 1. The source's own meters: all must conform, then all move.  On

@@ -267,15 +267,21 @@ struct guard_marks {
  * constant, summed, the top bits.  The products are independent of each
  * other, so the program computes them side by side; a chained hash made
  * every flood packet wait for six multiplications in a row.  Here so that
- * user space (the tests) finds the slot the program uses. */
+ * user space (the tests) finds the slot the program uses; the program
+ * passes an IPv4 source's words itself, without writing its key out. */
+static inline __u32 guard_mark_mix(__u32 w0, __u32 w1, __u32 w2, __u32 w3, __u32 w4, __u32 w5)
+{
+	return (w0 * 0x9E3779B1U + w1 * 0x85EBCA77U + w2 * 0xC2B2AE3DU +
+		w3 * 0x27D4EB2FU + w4 * 0x165667B1U + w5 * 0xD3A2646DU) >> 16;
+}
+
 static inline __u32 guard_mark_slot(const struct guard_source_key *key)
 {
 	__u32 w[6];
 
 	_Static_assert(sizeof(*key) == sizeof(w), "six words");
 	__builtin_memcpy(w, key, sizeof(w));
-	return (w[0] * 0x9E3779B1U + w[1] * 0x85EBCA77U + w[2] * 0xC2B2AE3DU +
-		w[3] * 0x27D4EB2FU + w[4] * 0x165667B1U + w[5] * 0xD3A2646DU) >> 16;
+	return guard_mark_mix(w[0], w[1], w[2], w[3], w[4], w[5]);
 }
 
 static inline __u8 guard_mark_epoch(__u64 now)
