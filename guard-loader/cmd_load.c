@@ -187,8 +187,9 @@ static int run_load(void *opts)
 	lock_fd = xg_pin_path_lock(pin, true);
 	if (lock_fd < 0)
 		return EXIT_FAIL;
-	/* Maps left at the pin path must be ours before libbpf reuses them. */
-	if (xg_pin_path_check(pin))
+	/* Maps left at the pin path must be ours before libbpf reuses them;
+	 * an older version's indexes are made afresh. */
+	if (xg_pin_path_renew(pin) || xg_pin_path_check(pin))
 		goto out;
 	/* Existing state lets the checks tell our guard from another one. */
 	st = cli_open_state_quietly(pin, 0);

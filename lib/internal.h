@@ -48,6 +48,9 @@ struct xg_map_layout {
 	unsigned int value_size;
 	unsigned int max_entries;
 	unsigned int flags;
+	/* Holds nothing the lists and rules cannot give back: an index
+	 * built from them, or what the rate limiter keeps while it runs. */
+	bool renewable;
 };
 
 extern const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT];

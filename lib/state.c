@@ -50,25 +50,25 @@ const struct xg_map_layout xg_map_layouts[XG_MAP_COUNT] = {
 		sizeof(__u32), sizeof(struct guard_rule_state), GUARD_RULES_MAX, 0 },
 	[XG_MAP_SOURCES] = { GUARD_MAP_SOURCES, BPF_MAP_TYPE_LRU_HASH,
 		sizeof(struct guard_source_key), sizeof(struct guard_source),
-		GUARD_SOURCES_MAX, 0 },
+		GUARD_SOURCES_MAX, 0, true },
 	[XG_MAP_EVENTS] = { GUARD_MAP_EVENTS, BPF_MAP_TYPE_RINGBUF,
 		0, 0, GUARD_EVENTS_BYTES, 0 },
 	[XG_MAP_MARKS] = { GUARD_MAP_MARKS, BPF_MAP_TYPE_ARRAY,
-		sizeof(__u32), sizeof(struct guard_marks), 1, 0 },
+		sizeof(__u32), sizeof(struct guard_marks), 1, 0, true },
 	[XG_MAP_CELLS_V4] = { GUARD_MAP_CELLS_V4, BPF_MAP_TYPE_ARRAY,
-		sizeof(__u32), sizeof(struct guard_cells_v4), 1, 0 },
+		sizeof(__u32), sizeof(struct guard_cells_v4), 1, 0, true },
 	[XG_MAP_DIR_V4] = { GUARD_MAP_DIR_V4, BPF_MAP_TYPE_ARRAY,
-		sizeof(__u32), sizeof(struct guard_dir_v4), GUARD_DIR_CHUNKS, 0 },
+		sizeof(__u32), sizeof(struct guard_dir_v4), GUARD_DIR_CHUNKS, 0, true },
 	[XG_MAP_DEEP_V4] = { GUARD_MAP_DEEP_V4, BPF_MAP_TYPE_HASH,
 		sizeof(__u32), sizeof(struct guard_deep_v4), GUARD_BLKNET_V4_MAX,
-		BPF_F_NO_PREALLOC },
+		BPF_F_NO_PREALLOC, true },
 	[XG_MAP_DIR_V6] = { GUARD_MAP_DIR_V6, BPF_MAP_TYPE_HASH,
 		sizeof(__u32), sizeof(struct guard_dir_v6), GUARD_DIR_V6_MAX,
-		BPF_F_NO_PREALLOC },
+		BPF_F_NO_PREALLOC, true },
 	[XG_MAP_RULE_INDEX] = { GUARD_MAP_RULE_INDEX, BPF_MAP_TYPE_ARRAY,
-		sizeof(__u32), sizeof(struct guard_rule_index), 1, 0 },
+		sizeof(__u32), sizeof(struct guard_rule_index), 1, 0, true },
 	[XG_MAP_RULE_ENTRIES] = { GUARD_MAP_RULE_ENTRIES, BPF_MAP_TYPE_ARRAY,
-		sizeof(__u32), sizeof(struct guard_rule_entry), GUARD_RULE_ENTRIES, 0 },
+		sizeof(__u32), sizeof(struct guard_rule_entry), GUARD_RULE_ENTRIES, 0, true },
 };
 
 static const char *pin_or_default(const char *pin_path)
@@ -170,11 +170,16 @@ static int check_layout(int fd, const struct xg_map_layout *want,
 	    info.map_flags != want->flags) {
 		pr_warn("%s/%s has a layout this version of xdp-guard does not use "
 			"(type %u key %u value %u entries %u flags %#x; expected %u %u %u %u %#x). "
-			"It was left by another version: unload xdp-guard and remove %s to start afresh.\n",
+			"It was left by another version: %s%s%s.\n",
 			pin_path, want->name, info.type, info.key_size,
 			info.value_size, info.max_entries, info.map_flags,
 			want->type, want->key_size, want->value_size,
-			want->max_entries, want->flags, pin_path);
+			want->max_entries, want->flags,
+			want->renewable ? "it holds only what xdp-guard rebuilds, and xdp-guard load "
+					  "makes it afresh, keeping the lists" :
+					  "unload xdp-guard and remove ",
+			want->renewable ? "" : pin_path,
+			want->renewable ? "" : " to start afresh");
 		return -EPROTO;
 	}
 	if (id)
@@ -213,6 +218,147 @@ int xg_pin_path_check(const char *pin_path)
 			return ret;
 	}
 	return 0;
+}
+
+/* 1 if a loaded BPF program uses the map with this id, 0 if none does,
+ * or a negative errno if the programs cannot be looked through. */
+static int map_in_use(__u32 map_id)
+{
+	__u32 id = 0, ids[64];
+
+	while (!bpf_prog_get_next_id(id, &id)) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info), n;
+		int fd = bpf_prog_get_fd_by_id(id);
+
+		if (fd < 0) {
+			if (errno == ENOENT)	/* gone meanwhile */
+				continue;
+			return -errno;
+		}
+		info.nr_map_ids = ARRAY_SIZE(ids);
+		info.map_ids = (__u64)(unsigned long)ids;
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			int ret = -errno;
+
+			close(fd);
+			return ret;
+		}
+		close(fd);
+		/* A program with more maps than that is not one of ours,
+		 * which have fewer; it may hold the map all the same. */
+		if (info.nr_map_ids > ARRAY_SIZE(ids))
+			return 1;
+		n = info.nr_map_ids;
+		for (__u32 i = 0; i < n; i++)
+			if (ids[i] == map_id)
+				return 1;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/* Turn off the index bits in the config pinned at pin_path, if any, so
+ * that a program loaded on fresh index maps looks in every list until the
+ * load's refresh has built them. */
+static int config_indexes_off(const char *pin_path)
+{
+	const __u32 bits = GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
+			   GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT | GUARD_RULE_INDEX;
+	int fd = open_pinned(pin_path, xg_map_layouts[XG_MAP_CONFIG].name);
+	struct guard_config cfg;
+	__u32 zero = 0;
+	int ret = 0;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	ret = check_layout(fd, &xg_map_layouts[XG_MAP_CONFIG], pin_path, NULL);
+	if (!ret && bpf_map_lookup_elem(fd, &zero, &cfg))
+		ret = -errno;
+	if (!ret && (cfg.skip_lists & bits)) {
+		cfg.skip_lists &= ~bits;
+		if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
+			ret = -errno;
+	}
+	close(fd);
+	return ret;
+}
+
+/* 1 if the map pinned at pin_path is laid out as l says or is not there,
+ * 0 if it is laid out otherwise (its id in *id), or a negative errno. */
+static int pinned_as_expected(const char *pin_path, const struct xg_map_layout *l, __u32 *id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int fd = open_pinned(pin_path, l->name), ret;
+
+	if (fd == -ENOENT)
+		return 1;
+	if (fd < 0)
+		return fd;
+	ret = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	*id = info.id;
+	return info.type == l->type && info.key_size == l->key_size &&
+	       info.value_size == l->value_size && info.max_entries == l->max_entries &&
+	       info.map_flags == l->flags;
+}
+
+int xg_pin_path_renew(const char *pin_path)
+{
+	bool stale[XG_MAP_COUNT] = { false }, any = false;
+	char path[4096];
+	int ret;
+	__u32 id;
+
+	pin_path = pin_or_default(pin_path);
+	/* Any other map amiss: touch nothing, and let the check refuse. */
+	for (int i = 0; i < XG_MAP_COUNT; i++)
+		if (!xg_map_layouts[i].renewable &&
+		    pinned_as_expected(pin_path, &xg_map_layouts[i], &id) != 1)
+			return 0;
+	/* First make sure every stale one may go, then remove them all. */
+	for (int i = 0; i < XG_MAP_COUNT; i++) {
+		const struct xg_map_layout *l = &xg_map_layouts[i];
+		int used;
+
+		if (!l->renewable)
+			continue;
+		ret = pinned_as_expected(pin_path, l, &id);
+		if (ret < 0)
+			return ret;
+		if (ret == 1)
+			continue;
+		used = map_in_use(id);
+		if (used) {
+			pr_warn("%s/%s was left by another version of xdp-guard, and %s: "
+				"unload xdp-guard from every interface, then load it again "
+				"(the lists and rules stay)\n", pin_path, l->name,
+				used > 0 ? "a loaded program still uses it" :
+					   "the loaded programs cannot be looked through");
+			return used > 0 ? -EBUSY : used;
+		}
+		stale[i] = any = true;
+	}
+	if (!any)
+		return 0;
+	/* Nothing is lost: the load makes them afresh, and its refresh
+	 * rebuilds what they held. */
+	ret = config_indexes_off(pin_path);
+	for (int i = 0; i < XG_MAP_COUNT && !ret; i++) {
+		if (!stale[i])
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_path, xg_map_layouts[i].name);
+		if (unlink(path))
+			ret = -errno;
+		else
+			pr_info("%s was left by another version of xdp-guard; it holds only "
+				"what xdp-guard rebuilds, so this load makes it afresh\n", path);
+	}
+	return ret;
 }
 
 int xg_pin_path_remove(const char *pin_path)

@@ -150,6 +150,16 @@ void xg_pin_path_unlock(int lock_fd);
  */
 int xg_pin_path_check(const char *pin_path);
 /*
+ * Before a load, after the lock: remove the maps at pin_path that another
+ * version of xdp-guard laid out differently and that hold only what
+ * xdp-guard rebuilds (the indexes, the rate limiter's per-source state),
+ * when no loaded program uses them, so that the load makes them afresh;
+ * the config's index bits are cleared first.  -EBUSY (and a message) if a
+ * program still uses one.  The lists, rules, settings and counters are
+ * never touched: xg_pin_path_check() still refuses those.
+ */
+int xg_pin_path_renew(const char *pin_path);
+/*
  * Remove the maps this library knows from pin_path, then the directory if
  * nothing else is pinned there.  The caller makes sure no program uses them.
  */

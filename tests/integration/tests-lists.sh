@@ -230,6 +230,29 @@ test_json_shapes() {
 		fail "list --json does not print its error as JSON: $out"
 }
 
+# An index another version laid out differently (here the IPv4 /24 index
+# with a byte per /24, as it was before the lone-host byte): commands that
+# only open the state refuse it and say that load makes it afresh; load
+# does, and the lists and their verdicts are as they were.
+test_load_remakes_old_index() {
+	local before
+	need_cmd bpftool
+	load_guard
+	xg block "$CLIENT4" 198.51.100.0/24
+	expect_drop 0 4
+	before=$(xg list --json)
+	xg unload --all
+	rm "$PIN/xg_dir_v4"
+	bpftool map create "$PIN/xg_dir_v4" type array key 4 value 65536 entries 256 \
+		name xg_dir_v4 >&2 || fail "bpftool could not make the old map"
+	must_fail 1 "xg_dir_v4 .*xdp-guard load makes it afresh" xg list
+	xg load "${IFACE[0]}"
+	equal "list after load" "$before" "$(xg list --json)"
+	expect_drop 0 4
+	xg unblock "$CLIENT4"
+	expect_pass 0 4
+}
+
 test_unload_keeps_lists() {
 	local before
 	load_guard

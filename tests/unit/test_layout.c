@@ -347,6 +347,159 @@ START_TEST(test_check_refuses_changed_map)
 }
 END_TEST
 
+/* Pin every map of the object as it is, but map bad changed by m. */
+static void pin_all_but(const struct map_def *maps, size_t n, size_t bad, enum mutation m)
+{
+	ck_assert_int_eq(unit_rm_tree(pin_dir), 0);
+	ck_assert_int_eq(mkdir(pin_dir, 0700), 0);
+	for (size_t i = 0; i < n; i++)
+		pin_map(pin_dir, &maps[i], i == bad ? m : SAME);
+}
+
+static bool pinned(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static int pinned_fd(const char *name)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);
+	fd = bpf_obj_get(path);
+	ck_assert_msg(fd >= 0, "opening %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static __u32 config_skip(void)
+{
+	int fd = pinned_fd(GUARD_MAP_CONFIG);
+	struct guard_config cfg;
+	__u32 zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &zero, &cfg), 0);
+	close(fd);
+	return cfg.skip_lists;
+}
+
+static void config_skip_set(__u32 skip)
+{
+	int fd = pinned_fd(GUARD_MAP_CONFIG);
+	struct guard_config cfg = { .skip_lists = skip };
+	__u32 zero = 0;
+
+	ck_assert_int_eq(bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY), 0);
+	close(fd);
+}
+
+#define INDEX_BITS (GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX)
+
+/*
+ * A map another version laid out differently, that holds only what
+ * xdp-guard rebuilds (an index, the rate limiter's per-source state): the
+ * load's xg_pin_path_renew() removes its pin, so that the load makes it
+ * afresh, and turns the config's index bits off until the load's refresh;
+ * every other map stays as it was, and the check passes after it.  A map
+ * of any other kind is left for the check to refuse, and beside one such,
+ * nothing is touched at all.
+ */
+START_TEST(test_renew_remakes_rebuilt_maps)
+{
+	struct map_def maps[64];
+	size_t n = object_maps(maps, ARRAY_LEN(maps)), renewed = 0;
+
+	for (size_t bad = 0; bad < n; bad++) {
+		const struct xg_map_layout *l = layout_of(maps[bad].name);
+		enum mutation m = maps[bad].type == BPF_MAP_TYPE_RINGBUF ? MAX_ENTRIES : VALUE_SIZE;
+
+		ck_assert_ptr_nonnull(l);
+		pin_all_but(maps, n, bad, m);
+		if (strcmp(maps[bad].name, GUARD_MAP_CONFIG))
+			config_skip_set(INDEX_BITS | GUARD_SKIP_ALLOW_V4);
+		unit_log_reset();
+		ck_assert_int_eq(xg_pin_path_renew(pin_dir), 0);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_msg(pinned(maps[i].name) == (i != bad || !l->renewable),
+				      "%s changed: %s %s", maps[bad].name, maps[i].name,
+				      pinned(maps[i].name) ? "kept" : "removed");
+		if (!l->renewable) {
+			ck_assert_int_eq(xg_pin_path_check(pin_dir), -EPROTO);
+			continue;
+		}
+		renewed++;
+		ck_assert_msg(strstr(unit_log_text(), maps[bad].name), "nothing said of %s: \"%s\"",
+			      maps[bad].name, unit_log_text());
+		ck_assert_uint_eq(config_skip(), GUARD_SKIP_ALLOW_V4);
+		ck_assert_int_eq(xg_pin_path_check(pin_dir), 0);
+	}
+	ck_assert_uint_eq(renewed, 8);
+
+	/* The host hash and the /24 index both amiss. */
+	pin_all_but(maps, n, n, SAME);
+	for (size_t i = 0; i < n; i++) {
+		char path[512];
+		const struct xg_map_layout *l = layout_of(maps[i].name);
+
+		if (strcmp(maps[i].name, GUARD_MAP_BLOCK_V4) && strcmp(maps[i].name, GUARD_MAP_DIR_V4))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, l->name);
+		ck_assert_int_eq(unlink(path), 0);
+		pin_map(pin_dir, &maps[i], VALUE_SIZE);
+	}
+	config_skip_set(INDEX_BITS);
+	ck_assert_int_eq(xg_pin_path_renew(pin_dir), 0);
+	ck_assert(pinned(GUARD_MAP_DIR_V4));
+	ck_assert_uint_eq(config_skip(), INDEX_BITS);
+	ck_assert_int_eq(xg_pin_path_check(pin_dir), -EPROTO);
+}
+END_TEST
+
+/* A program holding the old map: nothing is removed, and the load is
+ * refused with a message naming the map. */
+START_TEST(test_renew_refuses_map_in_use)
+{
+	struct map_def maps[64];
+	size_t n = object_maps(maps, ARRAY_LEN(maps)), bad = n;
+	int map_fd, prog_fd;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(maps[i].name, GUARD_MAP_DIR_V4))
+			bad = i;
+	ck_assert_uint_lt(bad, n);
+	pin_all_but(maps, n, bad, VALUE_SIZE);
+	config_skip_set(INDEX_BITS);
+	map_fd = pinned_fd(GUARD_MAP_DIR_V4);
+	{
+		/* r1 = the map; r0 = XDP_PASS; exit */
+		struct bpf_insn insns[] = {
+			{ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = BPF_REG_1,
+			  .src_reg = BPF_PSEUDO_MAP_FD, .imm = map_fd },
+			{ 0 },
+			{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
+			{ .code = BPF_JMP | BPF_EXIT },
+		};
+
+		prog_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xg_unit_holds", "GPL", insns,
+					ARRAY_LEN(insns), NULL);
+	}
+	ck_assert_msg(prog_fd >= 0, "loading a program that holds the map: %s",
+		      strerror(errno));
+	unit_log_reset();
+	ck_assert_int_eq(xg_pin_path_renew(pin_dir), -EBUSY);
+	ck_assert_msg(strstr(unit_log_text(), GUARD_MAP_DIR_V4), "nothing said of %s: \"%s\"",
+		      GUARD_MAP_DIR_V4, unit_log_text());
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(pinned(maps[i].name), "%s removed", maps[i].name);
+	ck_assert_uint_eq(config_skip(), INDEX_BITS);
+	close(prog_fd);
+	close(map_fd);
+}
+END_TEST
+
 START_TEST(test_not_bpffs)
 {
 	char dir[] = "/tmp/xg-unit-XXXXXX";
@@ -394,6 +547,8 @@ Suite *layout_suite(void)
 		tcase_add_test(tc, test_check_accepts_object_maps);
 		tcase_add_loop_test(tc, test_check_refuses_changed_map, 0,
 				    object_map_count());
+		tcase_add_test(tc, test_renew_remakes_rebuilt_maps);
+		tcase_add_test(tc, test_renew_refuses_map_in_use);
 		tcase_add_test(tc, test_not_bpffs);
 		tcase_add_test(tc, test_missing_pin_path);
 		suite_add_tcase(s, tc);
