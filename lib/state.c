@@ -153,6 +153,13 @@ void xg_pin_path_unlock(int lock_fd)
 		close(lock_fd);	/* closing drops the flock */
 }
 
+static bool layout_matches(const struct bpf_map_info *info, const struct xg_map_layout *want)
+{
+	return info->type == want->type && info->key_size == want->key_size &&
+	       info->value_size == want->value_size &&
+	       info->max_entries == want->max_entries && info->map_flags == want->flags;
+}
+
 /* 0 if the map behind fd has the expected layout, -EPROTO if not. */
 static int check_layout(int fd, const struct xg_map_layout *want,
 			const char *pin_path, unsigned int *id)
@@ -164,10 +171,7 @@ static int check_layout(int fd, const struct xg_map_layout *want,
 	ret = bpf_obj_get_info_by_fd(fd, &info, &len);
 	if (ret)
 		return -errno;
-	if (info.type != want->type || info.key_size != want->key_size ||
-	    info.value_size != want->value_size ||
-	    info.max_entries != want->max_entries ||
-	    info.map_flags != want->flags) {
+	if (!layout_matches(&info, want)) {
 		pr_warn("%s/%s has a layout this version of xdp-guard does not use "
 			"(type %u key %u value %u entries %u flags %#x; expected %u %u %u %u %#x). "
 			"It was left by another version: %s%s%s.\n",
@@ -302,9 +306,7 @@ static int pinned_as_expected(const char *pin_path, const struct xg_map_layout *
 	if (ret)
 		return ret;
 	*id = info.id;
-	return info.type == l->type && info.key_size == l->key_size &&
-	       info.value_size == l->value_size && info.max_entries == l->max_entries &&
-	       info.map_flags == l->flags;
+	return layout_matches(&info, l);
 }
 
 int xg_pin_path_renew(const char *pin_path)
