@@ -269,9 +269,11 @@ static __always_inline void ban_source(struct guard_config *cfg, struct guard_ru
 		if (cells)
 			cells->cell[index16(key->addr[0] << 8 | key->addr[1])] |= GUARD_CELL_HOST;
 		dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
-		if (dir)
-			dir->cell[index16(key->addr[1] << 8 | key->addr[2])] = GUARD_DIR_HOST |
-				(dir->cell[index16(key->addr[1] << 8 | key->addr[2])] & ~GUARD_DIR_LONE);
+		if (dir) {
+			__u16 *c = &dir->cell[index16(key->addr[1] << 8 | key->addr[2])];
+
+			*c = GUARD_DIR_HOST | (*c & ~GUARD_DIR_LONE);
+		}
 		bpf_map_update_elem(&xg_block_v4, key->addr, &entry, BPF_ANY);
 	} else {
 		struct guard_dir_v6 mark = {

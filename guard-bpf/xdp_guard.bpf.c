@@ -285,10 +285,10 @@ static __always_inline __u32 blocked_by_trie_v4(struct packet *pkt)
 /*
  * IPv4 through the index (guard_maps.h): the /24's cell says which lookup,
  * if any, can tell; a prefix without a deadline needs none, nor does an
- * address alone in its /24 without one.  The cells
- * have already put the /16's empty lists in skip.  Returns the drop
- * reason, 0 if the source is not blocked, or -1 if the index is missing
- * and the plain lookups must answer.
+ * address alone in its /24 without one.  The cells have already put the
+ * /16's empty lists in skip.  Returns the drop reason, 0 if the source is
+ * not blocked, or -1 if the index is missing and the plain lookups must
+ * answer.
  */
 static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 {
