@@ -516,18 +516,26 @@ START_TEST(test_pps_burst)
 }
 END_TEST
 
-/* Refill on the program's own clock: 10 packets/s, burst 1. */
-START_TEST(test_pps_refills_with_time)
+/* 10 pps with this burst: the burst passes and the next is refused; after
+ * 120 ms (one interval and a little), one packet passes again. */
+static void expect_refill(unsigned int burst)
 {
-	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = 1 };
+	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = burst };
 	struct timespec nap = { .tv_sec = 0, .tv_nsec = 120 * MS_NS };
 
 	limit(&l);
-	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
+	for (unsigned int i = 0; i < burst; i++)
+		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
 	nanosleep(&nap, NULL);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
 	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+}
+
+/* Refill on the program's own clock: 10 packets/s, burst 1. */
+START_TEST(test_pps_refills_with_time)
+{
+	expect_refill(1);
 }
 END_TEST
 
@@ -535,17 +543,7 @@ END_TEST
  * the rate still refills on time, a packet per interval slept. */
 START_TEST(test_pps_refills_on_tick)
 {
-	struct guard_limit l = { .port = 8000, .proto = IPPROTO_UDP, .pps = 10, .burst = 5 };
-	struct timespec nap = { .tv_sec = 0, .tv_nsec = 120 * MS_NS };
-	int i;
-
-	limit(&l);
-	for (i = 0; i < 5; i++)
-		expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
-	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
-	nanosleep(&nap, NULL);
-	expect_udp(CASE_SRC4, 8000, GUARD_REASON_PASS);
-	expect_udp(CASE_SRC4, 8000, GUARD_REASON_RATE);
+	expect_refill(5);
 }
 END_TEST
 
