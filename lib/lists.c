@@ -336,13 +336,14 @@ static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed)
 				strerror(-ret));
 			skip &= ~GUARD_CELLS_V4;
 		} else {
-			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : GUARD_CELLS_LONE);
+			skip |= GUARD_CELLS_V4 | (bans ? GUARD_CELLS_BANS : 0);
 		}
 	} else {
 		skip |= cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_BANS);
-		if ((skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS)) == GUARD_CELLS_V4)
-			skip |= GUARD_CELLS_LONE;
 	}
+	/* The index is right now, removals' lone-host bytes included. */
+	if ((skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS)) == GUARD_CELLS_V4)
+		skip |= GUARD_CELLS_LONE;
 	/* Bans go anywhere in IPv6: no index while a rule may ban. */
 	if (!bans && (rebuild_cells || !(cfg.skip_lists & GUARD_INDEX_V6))) {
 		bool short_prefix = false;
