@@ -9,11 +9,18 @@
  * that trusted them could be walked past the source address it is meant to
  * judge.
  *
- * Parsing is split in two so that the verdict can be taken as early as the
- * source address is known:
- *   parse_l3() reads Ethernet, VLAN tags and the IP header (with IPv6
- *              extension headers), and finds the source address;
- *   parse_l4() reads the transport header, when the packet has one.
+ * Parsing is split in layers so that the verdict can be taken as early as
+ * the source address is known:
+ *   parse_l2()      reads Ethernet and VLAN tags, and finds the EtherType
+ *                   and the offset of the header behind them;
+ *   ipv4_header()   checks an IPv4 header for sense, for parse_l3() and for
+ *                   the program's early look at IPv4 sources;
+ *   parse_l3()      reads the IP header (with IPv6 extension headers), and
+ *                   finds the source address;
+ *   parse_l4()      reads the transport header, when the packet has one.
+ * parse_l2() and ipv4_header() keep what they find in registers: on the
+ * path of a dropped flood, every store to struct packet is work for
+ * nothing.
  */
 #ifndef XDP_GUARD_PARSE_H
 #define XDP_GUARD_PARSE_H
@@ -87,27 +94,37 @@ struct packet {
 #define TCP_FLAG_RST_BIT 0x04
 #define TCP_FLAG_ACK_BIT 0x10
 
+/*
+ * The IPv4 header at off, or NULL if it does not hold together: version and
+ * IHL sane, the options inside the header, and the whole datagram in the
+ * frame (Ethernet padding may follow it; a short frame is a truncated one).
+ */
+static __always_inline struct iphdr *ipv4_header(void *data, void *data_end, __u32 off)
+{
+	struct iphdr *iph = data + off;
+	__u32 tot_len;
+
+	if ((void *)(iph + 1) > data_end)
+		return NULL;
+	if (iph->version != 4 || iph->ihl < 5)
+		return NULL;
+	tot_len = bpf_ntohs(iph->tot_len);
+	if (tot_len < iph->ihl * 4U || off + tot_len > (__u32)(data_end - data))
+		return NULL;
+	return iph;
+}
+
 static __always_inline int parse_ipv4(struct packet *pkt, __u32 off)
 {
-	struct iphdr *iph = pkt->data + off;
-	__u32 hdr_len, tot_len;
+	struct iphdr *iph = ipv4_header(pkt->data, pkt->data_end, off);
 
-	if ((void *)(iph + 1) > pkt->data_end)
+	if (!iph)
 		return PARSE_MALFORMED;
-	if (iph->version != 4 || iph->ihl < 5)
-		return PARSE_MALFORMED;
-	hdr_len = iph->ihl * 4;
-	tot_len = bpf_ntohs(iph->tot_len);
-	/* Options must fit, and the datagram must be all here (Ethernet
-	 * padding may follow it; a short frame is a truncated one). */
-	if (tot_len < hdr_len || off + tot_len > pkt->len)
-		return PARSE_MALFORMED;
-
 	pkt->l3_proto = ETH_P_IP;
 	pkt->saddr4 = iph->saddr;
 	pkt->l4_proto = iph->protocol;
-	pkt->l4_off = off + hdr_len;
-	pkt->l3_end = off + tot_len;
+	pkt->l4_off = off + iph->ihl * 4;
+	pkt->l3_end = off + bpf_ntohs(iph->tot_len);
 	/* Only the first fragment carries the transport header. */
 	pkt->has_l4 = (iph->frag_off & bpf_htons(0x1FFF)) == 0;
 	return PARSE_OK;
@@ -199,16 +216,46 @@ done:
 }
 
 /*
- * Ethernet, up to PARSE_VLAN_MAX VLAN tags, then the IP header.  On
- * PARSE_OK the source address and the transport header's offset are known.
+ * Ethernet and up to PARSE_VLAN_MAX VLAN tags.  On PARSE_OK, *proto is the
+ * EtherType behind them (host order) and *off where its header starts;
+ * PARSE_UNPARSED if more tags follow than we walk.
  */
-static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt)
+static __always_inline int parse_l2(struct xdp_md *ctx, __u16 *proto, __u32 *off)
 {
-	struct ethhdr *eth;
-	__u16 proto;
-	__u32 off;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct ethhdr *eth = data;
+	__u32 o = sizeof(*eth);
+	__u16 p;
 	int i;
 
+	if ((void *)(eth + 1) > data_end)
+		return PARSE_MALFORMED;
+	p = bpf_ntohs(eth->h_proto);
+	for (i = 0; i < PARSE_VLAN_MAX; i++) {
+		struct vlan_tag *tag = data + o;
+
+		if (p != ETH_P_8021Q && p != ETH_P_8021AD)
+			break;
+		if ((void *)(tag + 1) > data_end)
+			return PARSE_MALFORMED;
+		p = bpf_ntohs(tag->encap_proto);
+		o += sizeof(*tag);
+	}
+	if (p == ETH_P_8021Q || p == ETH_P_8021AD)
+		return PARSE_UNPARSED;
+	*proto = p;
+	*off = o;
+	return PARSE_OK;
+}
+
+/*
+ * The IP header behind parse_l2()'s proto and off.  On PARSE_OK the source
+ * address and the transport header's offset are known; PARSE_NON_IP for
+ * other EtherTypes.  pkt->len is set whatever the result.
+ */
+static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u16 proto, __u32 off)
+{
 	pkt->data = (void *)(long)ctx->data;
 	pkt->data_end = (void *)(long)ctx->data_end;
 	pkt->len = pkt->data_end - pkt->data;
@@ -217,25 +264,6 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt)
 	pkt->icmp_type = 0;
 	pkt->sport = 0;
 	pkt->dport = 0;
-
-	eth = pkt->data;
-	if ((void *)(eth + 1) > pkt->data_end)
-		return PARSE_MALFORMED;
-	proto = bpf_ntohs(eth->h_proto);
-	off = sizeof(*eth);
-
-	for (i = 0; i < PARSE_VLAN_MAX; i++) {
-		struct vlan_tag *tag = pkt->data + off;
-
-		if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-			break;
-		if ((void *)(tag + 1) > pkt->data_end)
-			return PARSE_MALFORMED;
-		proto = bpf_ntohs(tag->encap_proto);
-		off += sizeof(*tag);
-	}
-	if (proto == ETH_P_8021Q || proto == ETH_P_8021AD)
-		return PARSE_UNPARSED;
 
 	if (proto == ETH_P_IP)
 		return parse_ipv4(pkt, off);

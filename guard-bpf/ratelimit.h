@@ -439,7 +439,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
 	__u64 seen_pkt = 0;
 	__u32 slot, zero = 0, mslot;
-	__u8 prefix_len;
+	__u8 prefix_len = 0;
 	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
 
 	if (!cfg->rule_count)

@@ -6,6 +6,8 @@
  * Per packet:
  *   1. parse up to the IP header; malformed frames are dropped, non-IP
  *      frames pass;
+ *   (an IPv4 source that the index alone condemns is dropped here, before
+ *   anything else is read: early_verdict_v4)
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
  *   4. the transport header is checked; malformed ones are dropped;
@@ -205,15 +207,20 @@ static __always_inline __u32 index16(__u32 x)
 }
 
 /* Per-CPU slot: a plain add, no atomics on the fast path. */
-static __always_inline int verdict(struct packet *pkt, __u32 reason, int action)
+static __always_inline int verdict(__u32 len, __u32 reason, int action)
 {
 	struct guard_counter *c = bpf_map_lookup_elem(&xg_counters, &reason);
 
 	if (c) {
 		c->packets++;
-		c->bytes += pkt->len;
+		c->bytes += len;
 	}
 	return action;
+}
+
+static __always_inline __u32 frame_len(struct xdp_md *ctx)
+{
+	return ctx->data_end - ctx->data;
 }
 
 /* Only entries with a deadline need the clock, so read it lazily. */
@@ -424,6 +431,61 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 	return skip;
 }
 
+/*
+ * Most blocked IPv4 sources are condemned by their /24's cell alone: the
+ * one address listed in the /24 (its lone-host byte), or a prefix around
+ * the /24, without a deadline.  Those are dropped here, before the rest of
+ * the parse and before the allowlist and the lists are read: a flood's
+ * packets are all alike, and every store and lookup skipped is time the
+ * driver gets back.  Everything else goes on to the full path.
+ *
+ * The answer is the one the full path would give, reason included:
+ *   - the allowlist comes first there, so with any IPv4 allow entry the
+ *     source's /16 cell is read, and a /16 with one is left to it;
+ *   - the lone-host byte counts only while the config trusts it and no
+ *     rule may ban (as in blocked_indexed_v4);
+ *   - a prefix decides only in a /24 with no hosts listed and while no
+ *     rule may ban: the host hash, asked first there, could hold a ban;
+ *   - a header the full path would call malformed is left to it.
+ * Returns GUARD_REASON_BLOCK, or 0 to go on.
+ */
+static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 skip)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *iph = data + off;
+	struct guard_cells_v4 *cells;
+	struct guard_dir_v4 *dir;
+	__u32 a, chunk, d, lone, zero = 0;
+
+	if (!(skip & GUARD_CELLS_V4) ||
+	    ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4)))
+		return 0;
+	if ((void *)(iph + 1) > data_end)
+		return 0;
+	a = bpf_ntohl(iph->saddr);
+	if (!(skip & GUARD_SKIP_ALLOW_V4)) {
+		cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
+		if (!cells || (cells->cell[index16(a >> 16)] & GUARD_CELL_ALLOW))
+			return 0;
+	}
+	chunk = a >> 24;
+	dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
+	if (!dir)
+		return 0;
+	d = dir->cell[index16(a >> 8)];
+	lone = d >> GUARD_DIR_LONE_SHIFT;
+	if (lone && lone == (a & 0xff)) {
+		if ((skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) != GUARD_CELLS_LONE)
+			return 0;
+	} else if (!(d & GUARD_DIR_LEN) || (d & GUARD_DIR_HOST) ||
+		   (skip & (GUARD_CELLS_BANS | GUARD_SKIP_BLKNET_V4))) {
+		return 0;
+	}
+	/* The rare case, checked last: the common one pays nothing for it. */
+	return ipv4_header(data, data_end, off) ? GUARD_REASON_BLOCK : 0;
+}
+
 #include "ratelimit.h"
 
 SEC("xdp")
@@ -431,39 +493,52 @@ int xdp_guard(struct xdp_md *ctx)
 {
 	struct guard_config *cfg;
 	struct packet pkt;
-	__u32 reason, zero = 0, skip;
+	__u32 reason, zero = 0, skip, off = 0;
+	__u16 proto = 0;
 
 	cfg = bpf_map_lookup_elem(&xg_config, &zero);
 	skip = cfg ? cfg->skip_lists : 0;
 
-	switch (parse_l3(ctx, &pkt)) {
+	switch (parse_l2(ctx, &proto, &off)) {
 	case PARSE_OK:
 		break;
-	case PARSE_NON_IP:
-		return verdict(&pkt, GUARD_REASON_NON_IP, XDP_PASS);
 	case PARSE_UNPARSED:
 		/* Three or more VLAN tags: we cannot see the source, and the
 		 * stack will only accept such a frame if the host has a
 		 * matching VLAN stack configured.  Let it decide. */
-		return verdict(&pkt, GUARD_REASON_UNPARSED, XDP_PASS);
+		return verdict(frame_len(ctx), GUARD_REASON_UNPARSED, XDP_PASS);
 	default:
-		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
+		return verdict(frame_len(ctx), GUARD_REASON_MALFORMED, XDP_DROP);
+	}
+	if (proto == ETH_P_IP) {
+		reason = early_verdict_v4(ctx, off, skip);
+		if (reason)
+			return verdict(frame_len(ctx), reason, XDP_DROP);
+	}
+
+	switch (parse_l3(ctx, &pkt, proto, off)) {
+	case PARSE_OK:
+		break;
+	case PARSE_NON_IP:
+		return verdict(pkt.len, GUARD_REASON_NON_IP, XDP_PASS);
+	default:
+		return verdict(pkt.len, GUARD_REASON_MALFORMED, XDP_DROP);
 	}
 
 	skip = cell_skips(&pkt, skip);
 	/* The allowlist skips every other check, the transport header's
 	 * sanity included. */
 	if (allowed(&pkt, skip))
-		return verdict(&pkt, GUARD_REASON_ALLOW, XDP_PASS);
+		return verdict(pkt.len, GUARD_REASON_ALLOW, XDP_PASS);
 	reason = blocked(&pkt, skip);
 	if (reason)
-		return verdict(&pkt, reason, XDP_DROP);
+		return verdict(pkt.len, reason, XDP_DROP);
 	if (parse_l4(&pkt) != PARSE_OK)
-		return verdict(&pkt, GUARD_REASON_MALFORMED, XDP_DROP);
+		return verdict(pkt.len, GUARD_REASON_MALFORMED, XDP_DROP);
 	reason = cfg ? rate_limit(&pkt, cfg) : GUARD_REASON_PASS;
 	if (reason != GUARD_REASON_PASS)
-		return verdict(&pkt, reason, XDP_DROP);
-	return verdict(&pkt, GUARD_REASON_PASS, XDP_PASS);
+		return verdict(pkt.len, reason, XDP_DROP);
+	return verdict(pkt.len, GUARD_REASON_PASS, XDP_PASS);
 }
 
 char _license[] SEC("license") = "GPL";

@@ -452,7 +452,7 @@ END_TEST
 
 /* Clear the whole index, then set cell[index] to bits, and switch the
  * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS,
- * GUARD_CELLS_LONE). */
+ * GUARD_CELLS_LONE, and GUARD_SKIP_ALLOW_V4 for an empty IPv4 allowlist). */
 static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 {
 	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
@@ -469,8 +469,8 @@ static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 	free(cells);
 	free(dir);
 	LIST_OK(guard_config_get(&tg, &cfg));
-	cfg.skip_lists = (cfg.skip_lists &
-			  ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE)) | flags;
+	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
+					     GUARD_SKIP_ALLOW_V4)) | flags;
 	LIST_OK(guard_config_set(&tg, &cfg));
 }
 
@@ -656,6 +656,119 @@ START_TEST(test_dir_prefixes)
 }
 END_TEST
 
+/*
+ * The early verdict (early_verdict_v4): a /24 cell that condemns the source
+ * alone drops it before the full path, and must give the full path's
+ * answer, reason included.  The cells below have no allow bit, so with an
+ * empty allowlist (GUARD_SKIP_ALLOW_V4) the early verdict is what decides.
+ */
+#define CELL_BLOCKS (GUARD_CELL_HOST | GUARD_CELL_NET)
+#define EARLY (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4)
+
+START_TEST(test_early_lone_host)
+{
+	const uint16_t lone7 = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
+	struct frame f;
+
+	/* Nothing in the host hash: only the byte can drop 192.0.2.7. */
+	cells_set(EARLY | GUARD_CELLS_LONE, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_BLOCK);
+	expect_from("192.0.2.8", GUARD_REASON_PASS);
+	/* Behind two VLAN tags: the source is found where they end. */
+	frame_init(&f);
+	frame_eth(&f);
+	frame_vlan(&f, ETH_P_8021AD, 10);
+	frame_vlan(&f, ETH_P_8021Q, 20);
+	frame_ipv4(&f, "192.0.2.7", CASE_DST4);
+	frame_udp(&f, 1, 2);
+	BUILD_OK(frame_finish(&f));
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+
+	/* Untrusted, or while bans may come: not the byte's to say. */
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
+	cells_set(EARLY | GUARD_CELLS_LONE | GUARD_CELLS_BANS, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
+	/* The index off: nothing of it counts. */
+	cells_set(GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
+}
+END_TEST
+
+START_TEST(test_early_prefix)
+{
+	uint64_t now = monotonic_ns();
+	struct guard_config cfg;
+
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", 16 + 1);
+	expect_from("192.0.2.1", GUARD_REASON_BLOCK);
+
+	/* Hosts listed in the /24: the host hash comes first on the full
+	 * path, and may hold a ban, which names the reason. */
+	LIST_OK(guard_ban(&tg, "192.0.2.1", now + 3600 * SEC_NS));
+	dir_set("192.0.2.0", GUARD_DIR_HOST | (16 + 1));
+	expect_from("192.0.2.1", GUARD_REASON_BAN);
+	expect_from("192.0.2.2", GUARD_REASON_BLOCK);
+	/* While bans may come, a ban the index has not seen yet. */
+	cells_set(EARLY | GUARD_CELLS_BANS, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", 16 + 1);
+	expect_from("192.0.2.1", GUARD_REASON_BAN);
+	expect_from("192.0.2.2", GUARD_REASON_BLOCK);
+
+	/* With the prefix list empty, its cell bits are old news. */
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	dir_set("192.0.2.0", 16 + 1);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists |= GUARD_SKIP_BLKNET_V4;
+	LIST_OK(guard_config_set(&tg, &cfg));
+	expect_from("192.0.2.2", GUARD_REASON_PASS);
+}
+END_TEST
+
+/* What the early verdict leaves to the full path: an allowed source, and
+ * a header the full path calls malformed. */
+START_TEST(test_early_leaves_allow_and_malformed)
+{
+	const uint16_t lone7 = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
+	struct frame f;
+	uint16_t len;
+
+	/* An allowlist with an entry in the /16: the allowlist first. */
+	LIST_OK(guard_allow(&tg, "192.0.2.7", 0));
+	LIST_OK(guard_allow(&tg, "192.0.2.9", 0));
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE, CELL(192, 0), CELL_BLOCKS | GUARD_CELL_ALLOW);
+	dir_set("192.0.2.0", lone7);
+	expect_from("192.0.2.7", GUARD_REASON_ALLOW);
+	dir_set("192.0.2.0", 16 + 1);
+	expect_from("192.0.2.9", GUARD_REASON_ALLOW);
+	expect_from("192.0.2.8", GUARD_REASON_BLOCK);
+
+	cells_set(EARLY | GUARD_CELLS_LONE, CELL(198, 18), CELL_BLOCKS);
+	dir_set("198.18.0.0", lone7);
+	dir_set("198.18.1.0", 16 + 1);
+	tcp4_from(&f, "198.18.0.7");
+	len = frame_get16(&f, 14 + 2);
+	frame_put16(&f, 14 + 2, len + 1);		/* longer than the frame */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, "198.18.1.1");
+	f.data[14] = 0x44;				/* ihl 4 */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, "198.18.1.1");
+	f.data[14] = 0x65;				/* version 6 */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	/* A truncated header: not even the source is there to read. */
+	tcp4_from(&f, "198.18.0.7");
+	EXPECT_REASON(f.data, 14 + 19, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, "198.18.0.7");
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+}
+END_TEST
+
 /* The /32 value of an IPv6 address in xg_dir_v6 (flags 0xff: delete). */
 static void dir6_set(const char *addr, uint8_t len, uint8_t flags)
 {
@@ -768,6 +881,9 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_dir_host_bit);
 	tcase_add_test(tc, test_dir_lone_host);
 	tcase_add_test(tc, test_dir_prefixes);
+	tcase_add_test(tc, test_early_lone_host);
+	tcase_add_test(tc, test_early_prefix);
+	tcase_add_test(tc, test_early_leaves_allow_and_malformed);
 	tcase_add_test(tc, test_dir6);
 	suite_add_tcase(s, tc);
 
