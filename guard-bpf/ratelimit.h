@@ -200,6 +200,23 @@ static __always_inline __u32 key_tail(__u8 family)
 	return w;
 }
 
+/* The prefix an IPv6 source is tracked by (an IPv4 source: its /32). */
+static __always_inline __u32 v6_source_prefix(const struct guard_config *cfg)
+{
+	__u32 plen = cfg->v6_prefix_len ?: GUARD_V6_PREFIX_DEFAULT;
+
+	return plen > 128 ? 128 : plen;
+}
+
+/* The prefix length a source's key stands for, from the key: worked out
+ * where a ban or an event needs it, rather than carried through the meters
+ * beside the key (the verifier would follow each value it can take). */
+static __always_inline __u8 source_prefix(const struct guard_config *cfg,
+					  const struct guard_source_key *key)
+{
+	return key->family == 4 ? 32 : v6_source_prefix(cfg);
+}
+
 /*
  * A source's key, written a word at a time: guard_mark_slot() reads it
  * back in words, and a word read of bytes just stored one by one waits
@@ -207,7 +224,7 @@ static __always_inline __u32 key_tail(__u8 family)
  */
 static __always_inline void source_key(struct packet *pkt, struct guard_config *cfg,
 				       const struct guard_rule_key *rule,
-				       struct guard_source_key *key, __u8 *prefix_len)
+				       struct guard_source_key *key)
 {
 	__u32 *w = (__u32 *)key;
 
@@ -217,20 +234,16 @@ static __always_inline void source_key(struct packet *pkt, struct guard_config *
 	if (pkt->l3_proto == ETH_P_IP) {
 		w[0] = pkt->saddr4;
 		w[1] = w[2] = w[3] = 0;
-		*prefix_len = 32;
 	} else {
-		__u32 plen = cfg->v6_prefix_len ?: GUARD_V6_PREFIX_DEFAULT;
+		__u32 plen = v6_source_prefix(cfg);
 		__u32 a[4];
 		int i;
 
-		if (plen > 128)
-			plen = 128;
 		__builtin_memcpy(a, &pkt->saddr6, 16);
 		/* Clear the bits past the prefix: one key per /plen. */
 #pragma unroll
 		for (i = 0; i < 4; i++)
 			w[i] = a[i] & prefix_word_mask(plen, i);
-		*prefix_len = plen;
 	}
 }
 
@@ -316,8 +329,10 @@ static __always_inline int window_open(struct guard_config *cfg, __u64 last_ns, 
 /* A known source went over one of its meters. */
 static __always_inline int source_over(struct guard_config *cfg, struct guard_rule *rule,
 				       struct guard_source *src, struct guard_source_key *key,
-				       __u8 prefix_len, __u32 reason, __u64 now)
+				       __u32 reason, __u64 now)
 {
+	__u8 prefix_len = source_prefix(cfg, key);
+
 	/* Signed: now may be the coarse clock, a little behind times written
 	 * from the fine one (meters_on_tick()). */
 	if (!src->over_since_ns || (__s64)(now - src->last_drop_ns) > (__s64)OVER_GAP_NS)
@@ -439,7 +454,6 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
 	__u64 seen_pkt = 0;
 	__u32 slot, zero = 0, mslot;
-	__u8 prefix_len = 0;
 	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
 
 	if (!cfg->rule_count)
@@ -489,7 +503,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		__builtin_memcpy(&rword, &rkey, 4);
 		mslot = guard_mark_mix(pkt->saddr4, 0, 0, 0, rword, key_tail(4));
 	} else {
-		source_key(pkt, cfg, &rkey, &skey, &prefix_len);
+		source_key(pkt, cfg, &rkey, &skey);
 		mslot = guard_mark_slot(&skey);
 	}
 	marks = bpf_map_lookup_elem(&xg_marks, &zero);
@@ -498,7 +512,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
 		return budget_over(cfg, rs, &rkey, coarse);
 	if (pkt->l3_proto == ETH_P_IP)
-		source_key(pkt, cfg, &rkey, &skey, &prefix_len);
+		source_key(pkt, cfg, &rkey, &skey);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);
 
 	/* 1. The source's own meters: all must conform, then all move.  On
@@ -514,20 +528,20 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 			pkt_tat = meter_next(pkt_tat, rule->pkt.interval_ns,
 					     rule->pkt.tolerance_ns, mnow);
 			if (!pkt_tat)
-				return source_over(cfg, rule, src, &skey, prefix_len,
+				return source_over(cfg, rule, src, &skey,
 						   GUARD_REASON_RATE, mnow);
 		}
 		if (rule->flags & GUARD_RULE_BYTES) {
 			bytes_tat = meter_next(bytes_tat, cost, rule->bytes.tolerance_ns, mnow);
 			if (!bytes_tat)
-				return source_over(cfg, rule, src, &skey, prefix_len,
+				return source_over(cfg, rule, src, &skey,
 						   GUARD_REASON_RATE, mnow);
 		}
 		if (is_syn && (rule->flags & GUARD_RULE_SYN)) {
 			syn_tat = meter_next(syn_tat, rule->syn.interval_ns,
 					     rule->syn.tolerance_ns, mnow);
 			if (!syn_tat)
-				return source_over(cfg, rule, src, &skey, prefix_len,
+				return source_over(cfg, rule, src, &skey,
 						   GUARD_REASON_SYN_RATE, mnow);
 		}
 	}
