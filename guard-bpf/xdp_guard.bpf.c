@@ -482,7 +482,8 @@ static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u
 		   (skip & (GUARD_CELLS_BANS | GUARD_SKIP_BLKNET_V4))) {
 		return 0;
 	}
-	/* The rare case, checked last: the common one pays nothing for it. */
+	/* Only for a source about to be dropped: the others, which go on to
+	 * the full path, would pay for the check twice. */
 	return ipv4_header(data, data_end, off) ? GUARD_REASON_BLOCK : 0;
 }
 
