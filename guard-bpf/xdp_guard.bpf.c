@@ -289,6 +289,36 @@ static __always_inline __u32 blocked_by_trie_v4(struct packet *pkt)
 	return e ? block_reason(e) : 0;
 }
 
+/* The /16 cell of an IPv4 address (host order) in xg_cells_v4, or -1 if
+ * the map is missing. */
+static __always_inline int slash16_cell(__u32 a)
+{
+	struct guard_cells_v4 *cells;
+	__u32 zero = 0;
+
+	cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
+	return cells ? cells->cell[index16(a >> 16)] : -1;
+}
+
+/* The /24 cell of an IPv4 address (host order) in xg_dir_v4, or -1 if the
+ * map is missing. */
+static __always_inline int slash24_cell(__u32 a)
+{
+	__u32 chunk = a >> 24;
+	struct guard_dir_v4 *dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
+
+	return dir ? dir->cell[index16(a >> 8)] : -1;
+}
+
+/* A /24 cell's lone-host byte, if the config trusts those bytes and no
+ * rule may ban; 0 otherwise, or if the cell has none. */
+static __always_inline __u32 trusted_lone(__u32 d, __u32 skip)
+{
+	if ((skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) != GUARD_CELLS_LONE)
+		return 0;
+	return d >> GUARD_DIR_LONE_SHIFT;
+}
+
 /*
  * IPv4 through the index (guard_maps.h): the /24's cell says which lookup,
  * if any, can tell; a prefix without a deadline needs none, nor does an
@@ -299,20 +329,18 @@ static __always_inline __u32 blocked_by_trie_v4(struct packet *pkt)
  */
 static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 {
-	__u32 a = bpf_ntohl(pkt->saddr4), chunk = a >> 24, slot;
+	__u32 a = bpf_ntohl(pkt->saddr4), slot, lone;
 	struct guard_deep_v4 *deep;
-	struct guard_dir_v4 *dir;
 	struct guard_entry *e;
-	__u32 d, lone;
+	int d;
 
 	if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
 		return 0;
-	dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
-	if (!dir)
+	d = slash24_cell(a);
+	if (d < 0)
 		return -1;
-	d = dir->cell[index16(a >> 8)];
-	lone = d >> GUARD_DIR_LONE_SHIFT;
-	if (lone && (skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) == GUARD_CELLS_LONE) {
+	lone = trusted_lone(d, skip);
+	if (lone) {
 		if ((a & 0xff) == lone)
 			return GUARD_REASON_BLOCK;
 	} else if (!(skip & GUARD_SKIP_BLOCK_V4) &&
@@ -409,19 +437,16 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 /* The lists with nothing in the /16 of an IPv4 source, as skip bits. */
 static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 {
-	struct guard_cells_v4 *cells;
-	__u32 zero = 0;
-	__u8 cell;
+	int cell;
 
 	if (pkt->l3_proto != ETH_P_IP || !(skip & GUARD_CELLS_V4))
 		return skip;
 	/* Every IPv4 list empty: the cells have nothing to add. */
 	if ((skip & GUARD_SKIP_V4_ALL) == GUARD_SKIP_V4_ALL)
 		return skip;
-	cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
-	if (!cells)
+	cell = slash16_cell(bpf_ntohl(pkt->saddr4));
+	if (cell < 0)
 		return skip;
-	cell = cells->cell[index16(bpf_ntohl(pkt->saddr4) >> 16)];
 	if (!(cell & GUARD_CELL_ALLOW))
 		skip |= GUARD_SKIP_ALLOW_V4;
 	if (!(cell & GUARD_CELL_HOST))
@@ -454,9 +479,8 @@ static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *iph = data + off;
-	struct guard_cells_v4 *cells;
-	struct guard_dir_v4 *dir;
-	__u32 a, chunk, d, lone, zero = 0;
+	__u32 a, lone;
+	int cell, d;
 
 	if (!(skip & GUARD_CELLS_V4) ||
 	    ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4)))
@@ -465,23 +489,20 @@ static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u
 		return 0;
 	a = bpf_ntohl(iph->saddr);
 	if (!(skip & GUARD_SKIP_ALLOW_V4)) {
-		cells = bpf_map_lookup_elem(&xg_cells_v4, &zero);
-		if (!cells || (cells->cell[index16(a >> 16)] & GUARD_CELL_ALLOW))
+		cell = slash16_cell(a);
+		if (cell < 0 || (cell & GUARD_CELL_ALLOW))
 			return 0;
 	}
-	chunk = a >> 24;
-	dir = bpf_map_lookup_elem(&xg_dir_v4, &chunk);
-	if (!dir)
+	d = slash24_cell(a);
+	if (d < 0)
 		return 0;
-	d = dir->cell[index16(a >> 8)];
-	lone = d >> GUARD_DIR_LONE_SHIFT;
-	if (lone && lone == (a & 0xff)) {
-		if ((skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) != GUARD_CELLS_LONE)
-			return 0;
-	} else if (!(d & GUARD_DIR_LEN) || (d & GUARD_DIR_HOST) ||
-		   (skip & (GUARD_CELLS_BANS | GUARD_SKIP_BLKNET_V4))) {
+	lone = trusted_lone(d, skip);
+	/* A lone-host byte implies GUARD_DIR_HOST: an untrusted one falls
+	 * to the full path below. */
+	if (!(lone && lone == (a & 0xff)) &&
+	    (!(d & GUARD_DIR_LEN) || (d & GUARD_DIR_HOST) ||
+	     (skip & (GUARD_CELLS_BANS | GUARD_SKIP_BLKNET_V4))))
 		return 0;
-	}
 	/* Only for a source about to be dropped: the others, which go on to
 	 * the full path, would pay for the check twice. */
 	return ipv4_header(data, data_end, off) ? GUARD_REASON_BLOCK : 0;
