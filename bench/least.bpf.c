@@ -25,6 +25,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "least.h"
+
 /* A 64 KiB byte table per /8: one byte per /24 (16 MiB in all). */
 struct least_chunk {
 	__u8 slash24[65536];
@@ -47,11 +49,7 @@ struct {
 
 static __always_inline int counted(__u32 dropped)
 {
-	__u64 *n = bpf_map_lookup_elem(&least_count, &dropped);
-
-	if (n)
-		*n += 1;
-	return dropped ? XDP_DROP : XDP_PASS;
+	return least_counted(&least_count, dropped);
 }
 
 SEC("xdp")
@@ -59,24 +57,14 @@ int least_drop(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	void *l3 = eth + 1;
-	__u16 proto;
+	void *l3;
+	__be16 proto;
 	struct least_chunk *chunk;
 	struct iphdr *ip;
 	__u32 src, top;
 
-	if (l3 > data_end)
-		return XDP_PASS;		/* not even Ethernet: not ours */
-	proto = eth->h_proto;
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		__be16 *inner = l3 + 2;		/* the tag's EtherType */
-
-		if ((void *)(inner + 1) > data_end)
-			return XDP_PASS;
-		proto = *inner;
-		l3 += 4;
-	}
+	if (!least_l3(data, data_end, &l3, &proto))
+		return XDP_PASS;		/* not even its headers: not ours */
 	if (proto != bpf_htons(ETH_P_IP))
 		return XDP_PASS;
 	ip = l3;

@@ -33,6 +33,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "least.h"
+
 #define LEAST_RL_PORT 9000		/* run.sh: RL_MATCH=9000/udp */
 #define BUDGET_INTERVAL_NS 10000	/* 100000 packets a second */
 /* A burst of 500: more than a tick of the coarse clock, which stands
@@ -71,11 +73,7 @@ struct {
 
 static __always_inline int counted(__u32 dropped)
 {
-	__u64 *n = bpf_map_lookup_elem(&least_rl_count, &dropped);
-
-	if (n)
-		*n += 1;
-	return dropped ? XDP_DROP : XDP_PASS;
+	return least_counted(&least_rl_count, dropped);
 }
 
 /* A source's own epoch counts if it is this one (about a second long). */
@@ -91,27 +89,17 @@ int least_rl(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct ethhdr *eth = data;
-	void *l3 = eth + 1;
 	struct seen_table *seen;
 	struct budget *b;
 	struct udphdr *udp;
 	struct iphdr *ip;
 	__u32 zero = 0;
 	__u64 now, tat;
-	__u16 proto;
+	__be16 proto;
+	void *l3;
 
-	if (l3 > data_end)
+	if (!least_l3(data, data_end, &l3, &proto))
 		return XDP_PASS;
-	proto = eth->h_proto;
-	if (proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD)) {
-		__be16 *inner = l3 + 2;
-
-		if ((void *)(inner + 1) > data_end)
-			return XDP_PASS;
-		proto = *inner;
-		l3 += 4;
-	}
 	if (proto != bpf_htons(ETH_P_IP))
 		return counted(0);
 	ip = l3;
