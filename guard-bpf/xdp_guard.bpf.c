@@ -473,13 +473,19 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
  *     rule may ban: the host hash, asked first there, could hold a ban;
  *   - a header the full path would call malformed is left to it.
  * Returns GUARD_REASON_BLOCK, or 0 to go on.
+ *
+ * A /24 whose cell is empty has nothing on the blocklist, and the /16 cell,
+ * if the allowlist needed it, was read above: unless a rule may ban (into
+ * the host hash, past the index), *skip then tells the full path to look
+ * in no IPv4 list at all.  Most sources of a random-source flood come from
+ * such space, and the rate limiter is what is left for them.
  */
-static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 skip)
+static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 *skip_lists)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *iph = data + off;
-	__u32 a, lone;
+	__u32 a, lone, skip = *skip_lists;
 	int cell, d;
 
 	if (!(skip & GUARD_CELLS_V4) ||
@@ -496,6 +502,10 @@ static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u
 	d = slash24_cell(a);
 	if (d < 0)
 		return 0;
+	if (!d && !(skip & GUARD_CELLS_BANS)) {
+		*skip_lists = skip | GUARD_SKIP_V4_ALL;
+		return 0;
+	}
 	lone = trusted_lone(d, skip);
 	/* A lone-host byte implies GUARD_DIR_HOST: an untrusted one falls
 	 * to the full path below. */
@@ -533,7 +543,7 @@ int xdp_guard(struct xdp_md *ctx)
 		return verdict(frame_len(ctx), GUARD_REASON_MALFORMED, XDP_DROP);
 	}
 	if (proto == ETH_P_IP) {
-		reason = early_verdict_v4(ctx, off, skip);
+		reason = early_verdict_v4(ctx, off, &skip);
 		if (reason)
 			return verdict(frame_len(ctx), reason, XDP_DROP);
 	}

@@ -769,6 +769,54 @@ START_TEST(test_early_leaves_allow_and_malformed)
 }
 END_TEST
 
+/*
+ * An empty /24 cell, read by the early verdict, tells the full path that
+ * no IPv4 list holds the source: it skips them all, the allowlist included
+ * once the /16 has been asked.  The rest of the path still runs.  Every
+ * bit of a cell, and a ban the index has not seen, keeps the lists.
+ */
+START_TEST(test_early_clean_slash24)
+{
+	struct guard_limit l = { .proto = IPPROTO_TCP, .pps = 1, .burst = 1 };
+	uint64_t now = monotonic_ns();
+
+	/* The host hash and the trie say "blocked", the index "nothing":
+	 * the index decides, as on the full path. */
+	LIST_OK(guard_block(&tg, "192.0.2.7", 0));
+	LIST_OK(guard_block(&tg, "198.18.9.0/25", 0));
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	expect_from("192.0.2.7", GUARD_REASON_PASS);
+	/* Each bit of the cell sends the source to the lists. */
+	dir_set("192.0.2.0", GUARD_DIR_HOST);
+	expect_from("192.0.2.7", GUARD_REASON_BLOCK);
+	cells_set(EARLY, CELL(198, 18), CELL_BLOCKS);
+	dir_set("198.18.9.0", GUARD_DIR_DEEP);
+	deep_set("198.18.9.0", 0, 127, 0);
+	expect_from("198.18.9.5", GUARD_REASON_BLOCK);
+	dir_set("198.18.9.0", GUARD_DIR_TIMED);
+	expect_from("198.18.9.5", GUARD_REASON_BLOCK);
+	expect_from("198.18.9.200", GUARD_REASON_PASS);
+
+	/* While a rule may ban, the host hash is asked whatever the cell. */
+	LIST_OK(guard_ban(&tg, "192.0.2.9", now + 3600 * SEC_NS));
+	cells_set(EARLY | GUARD_CELLS_BANS, CELL(192, 0), CELL_BLOCKS);
+	expect_from("192.0.2.9", GUARD_REASON_BAN);
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	expect_from("192.0.2.9", GUARD_REASON_PASS);
+
+	/* An allow entry in the /16: the allowlist is asked, not skipped. */
+	LIST_OK(guard_allow(&tg, "192.0.2.10", 0));
+	cells_set(GUARD_CELLS_V4, CELL(192, 0), CELL_BLOCKS | GUARD_CELL_ALLOW);
+	expect_from("192.0.2.10", GUARD_REASON_ALLOW);
+
+	/* Skipping the lists skips nothing after them: the rate limit. */
+	cells_set(EARLY, CELL(192, 0), CELL_BLOCKS);
+	LIST_OK(guard_limit(&tg, &l));
+	expect_from("192.0.2.11", GUARD_REASON_PASS);
+	expect_from("192.0.2.11", GUARD_REASON_RATE);
+}
+END_TEST
+
 /* The /32 value of an IPv6 address in xg_dir_v6 (flags 0xff: delete). */
 static void dir6_set(const char *addr, uint8_t len, uint8_t flags)
 {
@@ -884,6 +932,7 @@ Suite *lists_suite(void)
 	tcase_add_test(tc, test_early_lone_host);
 	tcase_add_test(tc, test_early_prefix);
 	tcase_add_test(tc, test_early_leaves_allow_and_malformed);
+	tcase_add_test(tc, test_early_clean_slash24);
 	tcase_add_test(tc, test_dir6);
 	suite_add_tcase(s, tc);
 
