@@ -17,9 +17,17 @@
  * come from 2000::/3 only.
  *
  * --probes FILE writes addresses for the lookups to measure, one
- * "NAME ADDRESS" per line: hit4 (a listed IPv4 address), hitnet4 (an
- * address inside a listed IPv4 prefix, on no host entry), miss4 (an IPv4
- * address in the listed space that no entry covers), and hit6, miss6.
+ * "NAME ADDRESS" per line.  xdp-guard settles some IPv4 hits from its /24
+ * index alone and looks others up, so each IPv4 probe is of one kind at
+ * every list size, and every list has one of each:
+ *   hit4      a listed address alone in its /24, under no prefix;
+ *   hitpair4  a listed address that shares its /24 with another;
+ *   hitnet4   inside a listed prefix of /24 or shorter, in a /24 with no
+ *             listed address;
+ *   hitdeep4  inside a listed /25../31, in a /24 no shorter prefix covers
+ *             and with no listed address;
+ *   miss4     an IPv4 address in a /24 that no entry touches;
+ * and hit6, miss6.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -182,17 +190,102 @@ static bool covers6(const struct p6 *p, const uint8_t addr[16])
 	return !memcmp(a, p->addr, 16);
 }
 
-static bool v4_host_listed(const uint32_t *hosts, size_t n, uint32_t a)
-{
-	return bsearch(&a, hosts, n, sizeof(*hosts), cmp_u32) != NULL;
-}
-
 static bool v4_covered(const struct p4 *nets, size_t n, uint32_t a)
 {
 	for (size_t i = 0; i < n; i++)
 		if ((a & mask4(nets[i].len)) == nets[i].addr)
 			return true;
 	return false;
+}
+
+/* Is any address of a's /24 in hosts (sorted)? */
+static bool v4_slash24_listed(const uint32_t *hosts, size_t n, uint32_t a)
+{
+	size_t lo = 0, hi = n;
+
+	a &= 0xffffff00;
+	while (lo < hi) {	/* the first host >= the /24's first address */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hosts[mid] < a)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && (hosts[lo] & 0xffffff00) == a;
+}
+
+/* Is a covered by a prefix of /24 or shorter (a whole-/24 verdict)? */
+static bool v4_covered_short(const struct p4 *nets, size_t n, uint32_t a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (nets[i].len <= 24 && (a & mask4(nets[i].len)) == nets[i].addr)
+			return true;
+	return false;
+}
+
+/* Does any prefix cover a's /24, or lie inside it? */
+static bool v4_slash24_touched(const struct p4 *nets, size_t n, uint32_t a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (nets[i].len <= 24 ? (a & mask4(nets[i].len)) == nets[i].addr :
+					(nets[i].addr >> 8) == (a >> 8))
+			return true;
+	return false;
+}
+
+/* The IPv4 entries, hosts sorted, for the probes. */
+struct list4 {
+	const uint32_t *hosts;
+	size_t n_hosts;
+	const struct p4 *nets;
+	size_t n_nets;
+};
+
+/* Probe kinds: each tells whether its element i qualifies, and the
+ * address to probe if so. */
+static bool host_alone(const struct list4 *l, size_t i, uint32_t *a)
+{
+	uint32_t h = l->hosts[i], net = h & 0xffffff00;
+
+	*a = h;
+	/* A .0 address never gets the /24's lone-host byte. */
+	return (h & 0xff) && !v4_covered(l->nets, l->n_nets, h) &&
+	       (i == 0 || (l->hosts[i - 1] & 0xffffff00) != net) &&
+	       (i + 1 == l->n_hosts || (l->hosts[i + 1] & 0xffffff00) != net);
+}
+
+static bool host_paired(const struct list4 *l, size_t i, uint32_t *a)
+{
+	*a = l->hosts[i];
+	return i + 1 < l->n_hosts && !v4_covered(l->nets, l->n_nets, *a) &&
+	       (l->hosts[i + 1] & 0xffffff00) == (*a & 0xffffff00);
+}
+
+static bool net_short(const struct list4 *l, size_t i, uint32_t *a)
+{
+	*a = l->nets[i].addr + 1;	/* past the network address */
+	return l->nets[i].len <= 24 && !v4_slash24_listed(l->hosts, l->n_hosts, *a);
+}
+
+static bool net_deep(const struct list4 *l, size_t i, uint32_t *a)
+{
+	*a = l->nets[i].addr + 1;
+	return l->nets[i].len >= 25 && !v4_covered_short(l->nets, l->n_nets, *a) &&
+	       !v4_slash24_listed(l->hosts, l->n_hosts, *a);
+}
+
+/* The probe of a kind nearest the middle of its array (hosts or nets),
+ * so that it is no outlier of the address space; 0 if there is none. */
+static uint32_t probe4(const struct list4 *l, size_t n,
+		       bool (*kind)(const struct list4 *, size_t, uint32_t *))
+{
+	uint32_t a;
+
+	for (size_t j = 0; j < n; j++)
+		if (kind(l, (n / 2 + j) % n, &a))
+			return a;
+	return 0;
 }
 
 static bool v6_covered(const struct p6 *p, size_t n, const uint8_t a[16])
@@ -252,14 +345,15 @@ int main(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || (n = strtoul(argv[optind], NULL, 0)) < 4 || n > 10000000) {
-		fprintf(stderr, "Usage: mklist N [--seed S] [--probes FILE]   (4 <= N <= 10^7)\n");
+	if (optind != argc - 1 || (n = strtoul(argv[optind], NULL, 0)) < 8 || n > 10000000) {
+		fprintf(stderr, "Usage: mklist N [--seed S] [--probes FILE]   (8 <= N <= 10^7)\n");
 		return 2;
 	}
 	rng_state = seed;
 
-	/* The mix; every kind at least once, the rest to IPv4 hosts. */
-	n4p = n * 5 / 100 ? n * 5 / 100 : 1;
+	/* The mix; every kind at least once (IPv4 prefixes twice, one of each
+	 * probe's kind), the rest to IPv4 hosts. */
+	n4p = n * 5 / 100 > 2 ? n * 5 / 100 : 2;
 	n6h = n * 8 / 100 ? n * 8 / 100 : 1;
 	n6p = n * 2 / 100 ? n * 2 / 100 : 1;
 	n4h = n - n4p - n6h - n6p;
@@ -278,11 +372,20 @@ int main(int argc, char **argv)
 		if (v4_allowed(a, a))
 			hosts4[i++] = a;
 	}
+	/* The last one shares the first one's /24, for hitpair4. */
+	hosts4[n4h - 1] = hosts4[0] ^ 1;
+	for (i = 1; i + 1 < n4h; i++)
+		if (hosts4[i] == hosts4[n4h - 1])
+			hosts4[n4h - 1] = hosts4[0] ^ 2;
 	/* Prefixes may repeat: draw, sort, drop repeats, draw again. */
 	for (k = 0; k < n4p;) {
 		while (k < n4p) {
 			uint8_t len = pick_len(v4_lens);
 			uint32_t a = (uint32_t)rnd() & mask4(len);
+
+			/* The first two: one of /24 or shorter, one longer. */
+			if ((k == 0 && len > 24) || (k == 1 && len < 25))
+				continue;
 
 			if (v4_allowed(a, a | ~mask4(len)))
 				nets4[k++] = (struct p4){ a, len };
@@ -323,6 +426,17 @@ int main(int argc, char **argv)
 		return die("cannot write the list: %s", strerror(errno));
 
 	if (probes) {
+		static const struct {
+			const char *name;
+			bool on_nets;
+			bool (*ok)(const struct list4 *, size_t, uint32_t *);
+		} kinds4[] = {
+			{ "hit4", false, host_alone },
+			{ "hitpair4", false, host_paired },
+			{ "hitnet4", true, net_short },
+			{ "hitdeep4", true, net_deep },
+		};
+		struct list4 l4 = { hosts4, n4h, nets4, n4p };
 		FILE *f = fopen(probes, "w");
 		uint32_t a;
 		uint8_t a6[16];
@@ -330,16 +444,16 @@ int main(int argc, char **argv)
 		if (!f)
 			return die("cannot write %s: %s", probes, strerror(errno));
 		qsort(hosts4, n4h, sizeof(*hosts4), cmp_u32);
-		print4(f, "hit4", hosts4[n4h / 2], 32);
-		/* Inside the middle prefix, past its network address. */
-		a = nets4[n4p / 2].addr + 1;
-		if (v4_host_listed(hosts4, n4h, a))
-			a++;
-		print4(f, "hitnet4", a, 32);
+		for (i = 0; i < sizeof(kinds4) / sizeof(kinds4[0]); i++) {
+			a = probe4(&l4, kinds4[i].on_nets ? n4p : n4h, kinds4[i].ok);
+			if (!a)
+				return die("no %s probe in this list", kinds4[i].name);
+			print4(f, kinds4[i].name, a, 32);
+		}
 		do {
 			a = (uint32_t)rnd();
-		} while (!v4_allowed(a, a) || v4_host_listed(hosts4, n4h, a) ||
-			 v4_covered(nets4, n4p, a));
+		} while (!v4_allowed(a, a) || v4_slash24_listed(hosts4, n4h, a) ||
+			 v4_slash24_touched(nets4, n4p, a));
 		print4(f, "miss4", a, 32);
 		print6(f, "hit6", hosts6[n6h / 2].addr, 128);
 		do {

@@ -505,7 +505,9 @@ section_scale() {
 		done <"$WORK/probes-$n"
 		cases+=(--case "miss4-$n=g$n:udp4,${probe[miss4]},$RX_IP"
 			--case "hit4-$n=g$n:udp4,${probe[hit4]},$RX_IP"
+			--case "hitpair4-$n=g$n:udp4,${probe[hitpair4]},$RX_IP"
 			--case "hitnet4-$n=g$n:udp4,${probe[hitnet4]},$RX_IP"
+			--case "hitdeep4-$n=g$n:udp4,${probe[hitdeep4]},$RX_IP"
 			--case "miss6-$n=g$n:udp6,${probe[miss6]},$V6_DST"
 			--case "hit6-$n=g$n:udp6,${probe[hit6]},$V6_DST")
 	done
@@ -514,10 +516,14 @@ section_scale() {
 
 	local first
 	first=${SCALE_SIZES%% *}
-	local -A what=([miss4]="IPv4 miss (on no list)" [hit4]="IPv4 hit, single address"
-		[hitnet4]="IPv4 hit, inside a prefix" [miss6]="IPv6 miss" [hit6]="IPv6 hit, single address")
+	local -A what=([miss4]="IPv4 miss (on no list)"
+		[hit4]="IPv4 hit, single address alone in its /24"
+		[hitpair4]="IPv4 hit, single address sharing its /24"
+		[hitnet4]="IPv4 hit, inside a prefix of /24 or shorter"
+		[hitdeep4]="IPv4 hit, inside a /25-/31 prefix"
+		[miss6]="IPv6 miss" [hit6]="IPv6 hit, single address")
 	local kind lo hi act kns ns samples
-	for kind in miss4 hit4 hitnet4 miss6 hit6; do
+	for kind in miss4 hit4 hitpair4 hitnet4 hitdeep4 miss6 hit6; do
 		for n in $SCALE_SIZES; do
 			ns=
 			IFS=$'\t' read -r id ns lo hi act kns samples < <(grep -P "^$kind-$n\t" "$WORK/s3.tsv")
