@@ -320,25 +320,19 @@ static __always_inline __u32 trusted_lone(__u32 d, __u32 skip)
 }
 
 /*
- * IPv4 through the index (guard_maps.h): the /24's cell says which lookup,
- * if any, can tell; a prefix without a deadline needs none, nor does an
- * address alone in its /24 without one.  The cells have already put the
- * /16's empty lists in skip.  Returns the drop reason, 0 if the source is
- * not blocked, or -1 if the index is missing and the plain lookups must
- * answer.
+ * IPv4 through the index (guard_maps.h): the source's /24 cell d says
+ * which lookup, if any, can tell; a prefix without a deadline needs none,
+ * nor does an address alone in its /24 without one.  skip may hold the
+ * /16's empty lists.  Returns the drop reason, 0 if the source is not
+ * blocked, or -1 if only the trie can tell (a prefix with a deadline,
+ * whose clock it keeps).
  */
-static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
+static __always_inline int blocked_indexed_v4(__be32 saddr, int d, __u32 skip)
 {
-	__u32 a = bpf_ntohl(pkt->saddr4), slot, lone;
+	__u32 a = bpf_ntohl(saddr), slot, lone;
 	struct guard_deep_v4 *deep;
 	struct guard_entry *e;
-	int d;
 
-	if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
-		return 0;
-	d = slash24_cell(a);
-	if (d < 0)
-		return -1;
 	lone = trusted_lone(d, skip);
 	if (lone) {
 		if ((a & 0xff) == lone)
@@ -346,7 +340,7 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	} else if (!(skip & GUARD_SKIP_BLOCK_V4) &&
 		   ((d & GUARD_DIR_HOST) || (skip & GUARD_CELLS_BANS))) {
 		/* Auto-ban adds hosts the index has not seen. */
-		e = bpf_map_lookup_elem(&xg_block_v4, &pkt->saddr4);
+		e = bpf_map_lookup_elem(&xg_block_v4, &saddr);
 		if (entry_live(e))
 			return block_reason(e);
 	}
@@ -355,13 +349,13 @@ static __always_inline int blocked_indexed_v4(struct packet *pkt, __u32 skip)
 	if (d & GUARD_DIR_LEN)
 		return GUARD_REASON_BLOCK;
 	if (d & GUARD_DIR_TIMED)
-		return blocked_by_trie_v4(pkt);
+		return -1;
 	if (!(d & GUARD_DIR_DEEP))
 		return 0;
 	slot = a >> 8;
 	deep = bpf_map_lookup_elem(&xg_deep_v4, &slot);
 	if (!deep || deep->timed)
-		return blocked_by_trie_v4(pkt);
+		return -1;
 	return (deep->covered[(a & 0xff) >> 3] >> (a & 7)) & 1 ? GUARD_REASON_BLOCK : 0;
 }
 
@@ -409,10 +403,16 @@ static __always_inline __u32 blocked(struct packet *pkt, __u32 skip)
 	struct guard_entry *e;
 
 	if (pkt->l3_proto == ETH_P_IP && (skip & GUARD_CELLS_V4)) {
-		int r = blocked_indexed_v4(pkt, skip);
+		int d, r;
 
-		if (r >= 0)
-			return r;
+		if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
+			return 0;
+		d = slash24_cell(bpf_ntohl(pkt->saddr4));
+		if (d >= 0) {
+			r = blocked_indexed_v4(pkt->saddr4, d, skip);
+			return r >= 0 ? r : blocked_by_trie_v4(pkt);
+		}
+		/* The index is missing: the plain lookups answer. */
 	}
 	if (pkt->l3_proto != ETH_P_IP && (skip & GUARD_INDEX_V6))
 		return blocked_indexed_v6(pkt, skip);
@@ -457,65 +457,56 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 }
 
 /*
- * Most blocked IPv4 sources are condemned by their /24's cell alone: the
- * one address listed in the /24 (its lone-host byte), or a prefix around
- * the /24, without a deadline.  Those are dropped here, before the rest of
- * the parse and before the allowlist and the lists are read: a flood's
- * packets are all alike, and every store and lookup skipped is time the
- * driver gets back.  Everything else goes on to the full path.
+ * The IPv4 lists, through the index, before the rest of the parse: a
+ * flood's packets are all alike, and every store and lookup skipped is
+ * time the driver gets back.  Most blocked sources are condemned by their
+ * /24's cell alone (the one address listed in the /24, or a prefix around
+ * it, without a deadline); the others by one hash lookup, of the host or
+ * of the /24's longer prefixes (blocked_indexed_v4).  Only a prefix with
+ * a deadline needs the trie, which the full path asks.
  *
  * The answer is the one the full path would give, reason included:
  *   - the allowlist comes first there, so with any IPv4 allow entry the
  *     source's /16 cell is read, and a /16 with one is left to it;
- *   - the lone-host byte counts only while the config trusts it and no
- *     rule may ban (as in blocked_indexed_v4);
- *   - a prefix decides only in a /24 with no hosts listed and while no
- *     rule may ban: the host hash, asked first there, could hold a ban;
  *   - a header the full path would call malformed is left to it.
- * Returns GUARD_REASON_BLOCK, or 0 to go on.
- *
- * A /24 whose cell is empty has nothing on the blocklist, and the /16 cell,
- * if the allowlist needed it, was read above: unless a rule may ban (into
- * the host hash, past the index), *skip then tells the full path to look
- * in no IPv4 list at all.  Most sources of a random-source flood come from
- * such space, and the rate limiter is what is left for them.
+ * Returns the drop reason, or 0 to go on.  A source that is on neither
+ * list goes on with *skip_lists telling the full path to look in no IPv4
+ * list: most sources of a random-source flood, for which the rate limiter
+ * is what is left.
  */
 static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 *skip_lists)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	struct iphdr *iph = data + off;
-	__u32 a, lone, skip = *skip_lists;
-	int cell, d;
+	__u32 skip = *skip_lists;
+	__be32 saddr;
+	int cell, d, r;
 
 	if (!(skip & GUARD_CELLS_V4) ||
 	    ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4)))
 		return 0;
 	if ((void *)(iph + 1) > data_end)
 		return 0;
-	a = bpf_ntohl(iph->saddr);
+	saddr = iph->saddr;
 	if (!(skip & GUARD_SKIP_ALLOW_V4)) {
-		cell = slash16_cell(a);
+		cell = slash16_cell(bpf_ntohl(saddr));
 		if (cell < 0 || (cell & GUARD_CELL_ALLOW))
 			return 0;
 	}
-	d = slash24_cell(a);
+	d = slash24_cell(bpf_ntohl(saddr));
 	if (d < 0)
 		return 0;
-	if (!d && !(skip & GUARD_CELLS_BANS)) {
+	/* An empty cell, the common case, answers without the branches
+	 * below; not while a rule may ban, into the host hash. */
+	r = !d && !(skip & GUARD_CELLS_BANS) ? 0 : blocked_indexed_v4(saddr, d, skip);
+	if (r == 0)
 		*skip_lists = skip | GUARD_SKIP_V4_ALL;
-		return 0;
-	}
-	lone = trusted_lone(d, skip);
-	/* A lone-host byte implies GUARD_DIR_HOST: an untrusted one falls
-	 * to the full path below. */
-	if (!(lone && lone == (a & 0xff)) &&
-	    (!(d & GUARD_DIR_LEN) || (d & GUARD_DIR_HOST) ||
-	     (skip & (GUARD_CELLS_BANS | GUARD_SKIP_BLKNET_V4))))
+	if (r <= 0)
 		return 0;
 	/* Only for a source about to be dropped: the others, which go on to
 	 * the full path, would pay for the check twice. */
-	return ipv4_header(data, data_end, off) ? GUARD_REASON_BLOCK : 0;
+	return ipv4_header(data, data_end, off) ? r : 0;
 }
 
 #include "ratelimit.h"
