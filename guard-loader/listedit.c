@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,9 +98,49 @@ static int gather_file(const char *file, struct prefix_set *set)
 	return 0;
 }
 
-static int prefix_cmp(const void *a, const void *b)
+static uint64_t prefix_hash(const struct xg_prefix *p)
 {
-	return xg_prefix_cmp(a, b);
+	uint64_t h = (uint64_t)p->family << 8 | p->len;
+	int alen = p->family == AF_INET ? 4 : 16;
+
+	for (int i = 0; i < alen; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p->addr + i, 4);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+	}
+	return h ^ h >> 29;
+}
+
+/*
+ * Drop repeats, keeping the first of each in its place: a hash set of
+ * indexes, linear probing.  Sorting a million prefixes to find them took
+ * a sixth of the time a list that size takes to load.  Returns the count
+ * kept, or 0 with errno set if memory is short.
+ */
+static size_t drop_repeats(struct xg_prefix *items, size_t count)
+{
+	size_t size = 16, kept = 0;
+	size_t *slots;
+
+	while (size < 2 * count)
+		size *= 2;
+	slots = malloc(size * sizeof(*slots));
+	if (!slots)
+		return 0;
+	memset(slots, 0xff, size * sizeof(*slots));	/* SIZE_MAX: empty */
+	for (size_t i = 0; i < count; i++) {
+		size_t h = prefix_hash(&items[i]) & (size - 1);
+
+		while (slots[h] != SIZE_MAX && xg_prefix_cmp(&items[slots[h]], &items[i]))
+			h = (h + 1) & (size - 1);
+		if (slots[h] != SIZE_MAX)
+			continue;
+		items[kept] = items[i];
+		slots[h] = kept++;
+	}
+	free(slots);
+	return kept;
 }
 
 /*
@@ -121,10 +162,13 @@ static int gather(const struct arg_list *args, const char *file, struct prefix_s
 		return EXIT_USAGE;
 	if (file && gather_file(file, set))
 		return EXIT_FAIL;
-	qsort(set->items, set->count, sizeof(*set->items), prefix_cmp);
-	for (size_t i = 0; i < set->count; i++)
-		if (!kept || xg_prefix_cmp(&set->items[kept - 1], &set->items[i]))
-			set->items[kept++] = set->items[i];
+	if (set->count) {
+		kept = drop_repeats(set->items, set->count);
+		if (!kept) {
+			pr_error("out of memory");
+			return EXIT_FAIL;
+		}
+	}
 	set->count = kept;
 	return EXIT_OK;
 }

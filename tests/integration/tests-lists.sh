@@ -55,6 +55,27 @@ test_file_firehol() {
 	expect_list allowlist
 }
 
+# Each prefix counts once, however often the arguments and the file give
+# it, and however it is written.
+test_file_repeats() {
+	local f="$TDIR/repeats.txt" out
+	load_guard
+	printf '%s\n' 198.51.100.0/24 203.0.113.7 198.51.100.0/24 203.0.113.7/32 \
+		2001:db8:1::/48 2001:DB8:1:0::/48 >"$f"
+	out=$(xg block 203.0.113.7 198.51.100.0/24 --file "$f")
+	case $out in
+	"Added 3 entries to the blocklist"*) ;;
+	*) fail "block with repeats said: $out" ;;
+	esac
+	expect_list blocklist 198.51.100.0/24 203.0.113.7/32 2001:db8:1::/48
+	out=$(xg unblock --file "$f")
+	case $out in
+	"Removed 3 entries from the blocklist"*) ;;
+	*) fail "unblock with repeats said: $out" ;;
+	esac
+	expect_list blocklist
+}
+
 test_file_stdin() {
 	load_guard
 	printf '# from a pipe\n198.51.100.0/24\n%s\n' "$CLIENT6" | xg block --file -
