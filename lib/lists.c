@@ -384,23 +384,53 @@ int xg_state_refresh_rules(struct xg_state *st)
 }
 
 /* One change made by xg_list_add(), so that it can be undone. */
-struct undo {
-	enum xg_map_id map;
-	bool had_old;
-	uint8_t key[KEY_MAX];
+/* What an update overwrote: entry index's old value, to put back. */
+struct undo_old {
+	size_t index;
 	struct guard_entry old;
 };
 
-static void undo_changes(const struct xg_state *st, const struct undo *u, size_t n)
+/* The values entries overwrote, in the order of their entries.  Most
+ * adds go into empty space, so this stays small where an entry per
+ * entry (key and all) would take 48 MB for a million. */
+struct undo_log {
+	struct undo_old *olds;
+	size_t n, cap;
+};
+
+static int undo_note(struct undo_log *log, size_t index, const struct guard_entry *old)
 {
+	if (log->n == log->cap) {
+		size_t cap = log->cap ? 2 * log->cap : 64;
+		struct undo_old *grown = realloc(log->olds, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		log->olds = grown;
+		log->cap = cap;
+	}
+	log->olds[log->n++] = (struct undo_old){ index, *old };
+	return 0;
+}
+
+/* Undo entries 0..n-1: each key gets its old value back, or goes. */
+static void undo_changes(const struct xg_state *st, enum xg_list list,
+			 const struct xg_entry *entries, size_t n, const struct undo_log *log)
+{
+	size_t k = log->n;
+	uint8_t key[KEY_MAX];
+
 	/* Backwards, so a prefix given twice ends as it was before. */
 	while (n--) {
-		int fd = st->map_fds[u[n].map];
+		enum xg_map_id map = entry_key(list, &entries[n].prefix, key);
+		int fd = st->map_fds[map];
 
-		if (u[n].had_old)
-			bpf_map_update_elem(fd, u[n].key, &u[n].old, BPF_ANY);
+		while (k && log->olds[k - 1].index > n)
+			k--;
+		if (k && log->olds[k - 1].index == n)
+			bpf_map_update_elem(fd, key, &log->olds[--k].old, BPF_ANY);
 		else
-			bpf_map_delete_elem(fd, u[n].key);
+			bpf_map_delete_elem(fd, key);
 	}
 }
 
@@ -471,7 +501,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	struct xg_lone_hosts lone = { 0 };
 	size_t failed = 0, processed = 0;
 	bool replaced_prefix = false;
-	struct undo *undo;
+	struct undo_log undo = { 0 };
 	int ret = 0;
 
 	/* Checked before anything is written, so nothing needs undoing. */
@@ -489,11 +519,10 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 		xg_lone_hosts_free(&lone);
 		return ret;
 	}
-	undo = calloc(n ? n : 1, sizeof(*undo));
 	p.keys = malloc(BATCH * KEY_MAX);
 	p.vals = malloc(BATCH * sizeof(*p.vals));
 	p.index = malloc(BATCH * sizeof(*p.index));
-	if (!undo || !p.keys || !p.vals || !p.index) {
+	if (!p.keys || !p.vals || !p.index) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -506,47 +535,54 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			.rule_proto = entries[i].rule.proto,
 			.prefix_len = entries[i].prefix.len,
 		};
-		struct undo *u = &undo[i];
+		uint8_t key[KEY_MAX];
+		struct guard_entry old;
+		enum xg_map_id map;
 		size_t ksize;
 		int fd;
 
-		u->map = entry_key(list, &entries[i].prefix, u->key);
-		processed = i + 1;
-		fd = st->map_fds[u->map];
-		ksize = xg_map_layouts[u->map].key_size;
+		map = entry_key(list, &entries[i].prefix, key);
+		fd = st->map_fds[map];
+		ksize = xg_map_layouts[map].key_size;
 		/* Remember what an update overwrites, to put it back if a later
 		 * one fails; a map that was empty has nothing to remember. */
-		if (!checked[u->map]) {
-			empty[u->map] = map_empty(st, u->map);
-			checked[u->map] = true;
+		if (!checked[map]) {
+			empty[map] = map_empty(st, map);
+			checked[map] = true;
 		}
 		/* A trie lookup returns the longest match: a shorter prefix
 		 * around this one is not an old value of this key. */
-		if (!empty[u->map])
-			u->had_old = bpf_map_lookup_elem(fd, u->key, &u->old) == 0 &&
-				     (!is_lpm(u->map) ||
-				      u->old.prefix_len == entries[i].prefix.len);
-		if (u->had_old && (u->map == XG_MAP_BLKNET_V4 || u->map == XG_MAP_BLKNET_V6))
-			replaced_prefix = true;
+		if (!empty[map] && bpf_map_lookup_elem(fd, key, &old) == 0 &&
+		    (!is_lpm(map) || old.prefix_len == entries[i].prefix.len)) {
+			ret = undo_note(&undo, i, &old);
+			if (ret) {
+				failed = i;
+				break;
+			}
+			if (map == XG_MAP_BLKNET_V4 || map == XG_MAP_BLKNET_V6)
+				replaced_prefix = true;
+		}
+		/* From here on, the undo covers this entry. */
+		processed = i + 1;
 
-		if (!has_batch(u->map)) {
+		if (!has_batch(map)) {
 			ret = flush(st, &p, &failed);
 			if (ret)
 				break;
-			if (bpf_map_update_elem(fd, u->key, &val, BPF_ANY)) {
+			if (bpf_map_update_elem(fd, key, &val, BPF_ANY)) {
 				ret = -errno;
 				failed = i;
 				break;
 			}
 			continue;
 		}
-		if (p.map != u->map || p.n == BATCH) {
+		if (p.map != map || p.n == BATCH) {
 			ret = flush(st, &p, &failed);
 			if (ret)
 				break;
-			p.map = u->map;
+			p.map = map;
 		}
-		memcpy(p.keys + p.n * ksize, u->key, ksize);
+		memcpy(p.keys + p.n * ksize, key, ksize);
 		p.vals[p.n] = val;
 		p.index[p.n] = i;
 		p.n++;
@@ -554,7 +590,10 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	if (!ret)
 		ret = flush(st, &p, &failed);
 	if (ret) {
-		report_add_error(list, undo[failed].map, &entries[failed].prefix, ret);
+		uint8_t key[KEY_MAX];
+
+		report_add_error(list, entry_key(list, &entries[failed].prefix, key),
+				 &entries[failed].prefix, ret);
 		if (ret == -E2BIG)
 			ret = -ENOSPC;
 		if (failed_index)
@@ -562,13 +601,13 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 		/* Undo every entry looked at so far: for one that was never
 		 * written, putting back its old value (or deleting a key that
 		 * is not there) changes nothing. */
-		undo_changes(st, undo, processed);
+		undo_changes(st, list, entries, processed, &undo);
 	}
 out:
 	free(p.keys);
 	free(p.vals);
 	free(p.index);
-	free(undo);
+	free(undo.olds);
 	/* Only now that they are in may an address alone in its /24 be
 	 * dropped on the index's word; if this fails, the host hash answers
 	 * for them until a build. */
