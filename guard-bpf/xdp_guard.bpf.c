@@ -6,8 +6,9 @@
  * Per packet:
  *   1. parse up to the IP header; malformed frames are dropped, non-IP
  *      frames pass;
- *   (an IPv4 source that the index alone condemns is dropped here, before
- *   anything else is read: early_verdict_v4)
+ *   (an IPv4 source is first judged here through the lists' index,
+ *   before the rest of the parse: early_verdict_v4; what the index
+ *   settles does not come to steps 2 and 3)
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
  *   4. the transport header is checked; malformed ones are dropped;
