@@ -126,6 +126,17 @@ enum guard_reason {
  * rate limit held back.  Kept in the last counter slot. */
 #define GUARD_SLOT_EVENTS_LOST (GUARD_REASON_SLOTS - 1)
 
+/* Not a counter either: per CPU, the coarse clock as the program last
+ * read it and the jiffy it read it in (coarse_now() in ratelimit.h), as a
+ * struct guard_clock.  A slot of this array, which every packet's verdict
+ * reads anyway, rather than a map of its own. */
+#define GUARD_SLOT_CLOCK (GUARD_REASON_SLOTS - 2)
+
+struct guard_clock {
+	__u64 jiffies;
+	__u64 ns;
+};
+
 struct guard_counter {
 	__u64 packets;
 	__u64 bytes;

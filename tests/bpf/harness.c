@@ -270,6 +270,8 @@ const char *guard_reason_name(int reason)
 
 	if (reason == GUARD_SLOT_EVENTS_LOST)
 		return "events_lost";
+	if (reason == GUARD_SLOT_CLOCK)
+		return "(the rate limiter's clock)";
 	if (reason >= 0 && reason < GUARD_REASON_COUNT && names[reason])
 		return names[reason];
 	return "(unknown reason)";
@@ -457,7 +459,8 @@ int guard_run_counted(const struct guard *g, const void *data, size_t len,
 		uint64_t dp = after.slot[i].packets - before.slot[i].packets;
 		uint64_t db = after.slot[i].bytes - before.slot[i].bytes;
 
-		if (i == GUARD_SLOT_EVENTS_LOST || (!dp && !db))
+		/* Not verdicts: events lost, and the rate limiter's clock. */
+		if (i == GUARD_SLOT_EVENTS_LOST || i == GUARD_SLOT_CLOCK || (!dp && !db))
 			continue;
 		if (*reason >= 0 || dp != 1 || db != len) {
 			snprintf(why, why_size,

@@ -349,7 +349,7 @@ static void fuzz(uint64_t hits[GUARD_REASON_SLOTS], uint64_t *iters_out)
 	 * runs: no verdict went uncounted or was counted twice. */
 	LIST_OK(guard_read_counters(&tg, &end));
 	for (i = 0; i < GUARD_REASON_SLOTS; i++) {
-		if (i == GUARD_SLOT_EVENTS_LOST)
+		if (i == GUARD_SLOT_EVENTS_LOST || i == GUARD_SLOT_CLOCK)
 			continue;
 		ck_assert_msg(end.slot[i].packets == hits[i],
 			      "counter %s: %llu packets, %llu seen",
