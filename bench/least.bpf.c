@@ -39,19 +39,6 @@ struct {
 	__uint(max_entries, 256);
 } least_src SEC(".maps");
 
-/* Index 0: passed, 1: dropped. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 2);
-} least_count SEC(".maps");
-
-static __always_inline int counted(__u32 dropped)
-{
-	return least_counted(&least_count, dropped);
-}
-
 SEC("xdp")
 int least_drop(struct xdp_md *ctx)
 {

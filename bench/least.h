@@ -2,7 +2,7 @@
 /*
  * What the benchmark's two bounds (least.bpf.c, least_rl.bpf.c) share, so
  * that both charge the same for it: the step over Ethernet and one VLAN
- * tag, and the per-CPU counter of verdicts.
+ * tag, and the per-CPU counter of verdicts, map included.
  */
 #ifndef XDP_GUARD_BENCH_LEAST_H
 #define XDP_GUARD_BENCH_LEAST_H
@@ -37,11 +37,18 @@ static __always_inline int least_l3(void *data, void *data_end, void **l3, __be1
 	return 1;
 }
 
-/* Adds one to the verdict's slot (0: passed, 1: dropped) of a per-CPU
- * array of two __u64, and returns the verdict. */
-static __always_inline int least_counted(void *count, __u32 dropped)
+/* The verdicts, per CPU: index 0 passed, 1 dropped. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, 2);
+} least_count SEC(".maps");
+
+/* Adds one to the verdict's slot, and returns the verdict. */
+static __always_inline int counted(__u32 dropped)
 {
-	__u64 *n = bpf_map_lookup_elem(count, &dropped);
+	__u64 *n = bpf_map_lookup_elem(&least_count, &dropped);
 
 	if (n)
 		*n += 1;

@@ -11,8 +11,9 @@
  * from a new one.  For each packet of such a flood it must therefore:
  *   - find the destination's rule: here a compare with one port, cheaper
  *     than any lookup (LEAST_RL_PORT, the benchmark's rule);
- *   - read the coarse clock, once a jiffy per CPU: the verifier makes
- *     bpf_jiffies64() one load, where the clock's helper is a call;
+ *   - read the coarse clock, once a jiffy per CPU, as xdp-guard does
+ *     (clock.h: the verifier makes bpf_jiffies64() one load, where the
+ *     clock's helper is a call);
  *   - read the budget's state, a line every CPU shares;
  *   - look the source up in memory large enough for the flood's sources:
  *     here one byte of a 64 KiB table at a hash of the address, the
@@ -34,6 +35,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
+#include "clock.h"
 #include "least.h"
 
 #define LEAST_RL_PORT 9000		/* run.sh: RL_MATCH=9000/udp */
@@ -64,47 +66,13 @@ struct {
 	__uint(max_entries, 1);
 } least_rl_seen SEC(".maps");
 
-/* The coarse clock as this CPU last read it, and the jiffy it read it in. */
-struct clock {
-	__u64 jiffies;
-	__u64 ns;
-};
-
+/* This CPU's cache of the coarse clock (clock.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct clock);
+	__type(value, struct guard_clock);
 	__uint(max_entries, 1);
 } least_rl_clock SEC(".maps");
-
-/* Index 0: passed, 1: dropped. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__type(key, __u32);
-	__type(value, __u64);
-	__uint(max_entries, 2);
-} least_rl_count SEC(".maps");
-
-static __always_inline int counted(__u32 dropped)
-{
-	return least_counted(&least_rl_count, dropped);
-}
-
-static __always_inline __u64 coarse_now(void)
-{
-	__u64 jiffies = bpf_jiffies64(), ns;
-	__u32 zero = 0;
-	struct clock *c = bpf_map_lookup_elem(&least_rl_clock, &zero);
-
-	if (c && c->jiffies == jiffies)
-		return c->ns;
-	ns = bpf_ktime_get_coarse_ns();
-	if (c) {
-		c->jiffies = jiffies;
-		c->ns = ns;
-	}
-	return ns;
-}
 
 /* A source's own epoch counts if it is this one (about a second long). */
 static __always_inline int seen_lately(struct seen_table *seen, __u32 saddr, __u64 now)
@@ -143,7 +111,7 @@ int least_rl(struct xdp_md *ctx)
 	if (udp->dest != bpf_htons(LEAST_RL_PORT))
 		return counted(0);
 
-	now = coarse_now();
+	now = coarse_clock(bpf_map_lookup_elem(&least_rl_clock, &zero));
 	b = bpf_map_lookup_elem(&least_rl_budget, &zero);
 	seen = bpf_map_lookup_elem(&least_rl_seen, &zero);
 	if (!b || !seen)

@@ -40,35 +40,18 @@
 #define CAS_TRIES 4
 /* How far the coarse clock may be behind the fine one: two ticks at
  * HZ=100 or more, the tick itself and the moment in each when jiffies has
- * moved on and the coarse clock not yet (coarse_now()). */
+ * moved on and the coarse clock not yet (clock.h). */
 #define COARSE_SLACK_NS (20 * NS_PER_MSEC)
 
-/*
- * The coarse clock (the time of the last tick), for the checks that most
- * of a flood's packets end at.  It only moves when jiffies does, and the
- * verifier turns bpf_jiffies64() into one load, where the coarse clock's
- * helper is a call that costs a flood packet 2-3 ns; so each CPU reads
- * the clock once a jiffy.  The tick moves jiffies before the clock: a CPU
- * that reads in between keeps the clock of the tick before for this one,
- * which COARSE_SLACK_NS allows for.
- */
+/* The coarse clock (clock.h), for the checks that most of a flood's
+ * packets end at; each CPU's cache of it is a slot of the counters. */
 static __always_inline __u64 coarse_now(void)
 {
-	__u64 jiffies = bpf_jiffies64(), ns;
 	__u32 slot = GUARD_SLOT_CLOCK;
-	struct guard_clock *c;
 
 	_Static_assert(sizeof(struct guard_clock) == sizeof(struct guard_counter),
 		       "the clock lives in a counter slot");
-	c = bpf_map_lookup_elem(&xg_counters, &slot);
-	if (c && c->jiffies == jiffies)
-		return c->ns;
-	ns = bpf_ktime_get_coarse_ns();
-	if (c) {
-		c->jiffies = jiffies;
-		c->ns = ns;
-	}
-	return ns;
+	return coarse_clock(bpf_map_lookup_elem(&xg_counters, &slot));
 }
 
 /* GCRA test: the tat after this packet, or 0 if it does not conform. */
@@ -501,11 +484,11 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	/*
 	 * The early drops read the coarse clock (the last tick), which costs
 	 * far less than the fine one in a flood where most packets go no
-	 * further.  It is behind by up to two ticks (coarse_now()).  Beyond
-	 * the whole tolerance a slack makes up for that, so the drop is exact.  New sources are
-	 * held to their half on the coarse clock throughout (step 2 too), so
-	 * the early drop and the full check agree to the packet; the budget's
-	 * rate is the same on either clock.
+	 * further.  It is behind by up to two ticks (clock.h).  Beyond the
+	 * whole tolerance a slack makes up for that, so the drop is exact.
+	 * New sources are held to their half on the coarse clock throughout
+	 * (step 2 too), so the early drop and the full check agree to the
+	 * packet; the budget's rate is the same on either clock.
 	 */
 	coarse = coarse_now();
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;

@@ -24,6 +24,7 @@
 #include <xdp/xdp_helpers.h>
 
 #include "guard_maps.h"
+#include "clock.h"
 #include "parse.h"
 
 struct {

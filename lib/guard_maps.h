@@ -127,7 +127,7 @@ enum guard_reason {
 #define GUARD_SLOT_EVENTS_LOST (GUARD_REASON_SLOTS - 1)
 
 /* Not a counter either: per CPU, the coarse clock as the program last
- * read it and the jiffy it read it in (coarse_now() in ratelimit.h), as a
+ * read it and the jiffy it read it in (clock.h), as a
  * struct guard_clock.  A slot of this array, which every packet's verdict
  * reads anyway, rather than a map of its own. */
 #define GUARD_SLOT_CLOCK (GUARD_REASON_SLOTS - 2)
