@@ -331,10 +331,15 @@ static __always_inline __u32 trusted_lone(__u32 d, __u32 skip)
  */
 static __always_inline int blocked_indexed_v4(__be32 saddr, int d, __u32 skip)
 {
-	__u32 a = bpf_ntohl(saddr), slot, lone;
 	struct guard_deep_v4 *deep;
 	struct guard_entry *e;
+	__u32 a, slot, lone;
 
+	/* An empty cell, the common case, answers without the branches
+	 * below; not while a rule may ban, into the host hash. */
+	if (!d && !(skip & GUARD_CELLS_BANS))
+		return 0;
+	a = bpf_ntohl(saddr);
 	lone = trusted_lone(d, skip);
 	if (lone) {
 		if ((a & 0xff) == lone)
@@ -499,9 +504,7 @@ static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u
 	d = slash24_cell(bpf_ntohl(saddr));
 	if (d < 0)
 		return 0;
-	/* An empty cell, the common case, answers without the branches
-	 * below; not while a rule may ban, into the host hash. */
-	r = !d && !(skip & GUARD_CELLS_BANS) ? 0 : blocked_indexed_v4(saddr, d, skip);
+	r = blocked_indexed_v4(saddr, d, skip);
 	if (r == 0)
 		*skip_lists = skip | GUARD_SKIP_V4_ALL;
 	if (r <= 0)
