@@ -450,47 +450,6 @@ END_TEST
 
 /* ---- the IPv4 index ------------------------------------------------------ */
 
-/* Clear the whole index, then set cell[index] to bits, and switch the
- * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS,
- * GUARD_CELLS_LONE, and GUARD_SKIP_ALLOW_V4 for an empty IPv4 allowlist). */
-static void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
-{
-	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
-	struct guard_dir_v4 *dir = calloc(1, sizeof(*dir));
-	struct guard_config cfg;
-	uint32_t zero = 0, c;
-
-	ck_assert_ptr_nonnull(cells);
-	ck_assert_ptr_nonnull(dir);
-	cells->cell[index & 0xffff] = bits;
-	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_CELLS_V4], &zero, cells, BPF_ANY), 0);
-	for (c = 0; c < GUARD_DIR_CHUNKS; c++)
-		ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &c, dir, BPF_ANY), 0);
-	free(cells);
-	free(dir);
-	LIST_OK(guard_config_get(&tg, &cfg));
-	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
-					     GUARD_SKIP_ALLOW_V4)) | flags;
-	LIST_OK(guard_config_set(&tg, &cfg));
-}
-
-/* The /24 cell of an address in xg_dir_v4. */
-static void dir_set(const char *addr, uint16_t byte)
-{
-	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
-	struct in_addr a;
-	uint32_t h, chunk;
-
-	ck_assert_ptr_nonnull(dir);
-	ck_assert_int_eq(inet_pton(AF_INET, addr, &a), 1);
-	h = ntohl(a.s_addr);
-	chunk = h >> 24;
-	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
-	dir->cell[(h >> 8) & 0xffff] = byte;
-	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &chunk, dir, BPF_ANY), 0);
-	free(dir);
-}
-
 /* The deep entry of the /24 of addr: the addresses first..last of it
  * covered, and timed. */
 static void deep_set(const char *addr, unsigned int first, unsigned int last, uint32_t timed)
@@ -506,7 +465,6 @@ static void deep_set(const char *addr, unsigned int first, unsigned int last, ui
 	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DEEP_V4], &key, &v, BPF_ANY), 0);
 }
 
-#define CELL(a, b) ((a) << 8 | (b))
 #define CELL_ALL (GUARD_CELL_ALLOW | GUARD_CELL_HOST | GUARD_CELL_NET)
 /* A /24 byte that sends every lookup on to the lists. */
 #define DIR_ASK (GUARD_DIR_HOST | GUARD_DIR_TIMED)

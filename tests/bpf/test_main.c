@@ -17,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "tests.h"
@@ -28,6 +30,57 @@ void tg_setup(void)
 	int err = guard_reset(&tg);
 
 	ck_assert_msg(err == 0, "resetting the maps: %s", strerror(-err));
+}
+
+/* ---- the IPv4 index, set by hand (guard_maps.h) -------------------------- */
+
+void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
+{
+	struct guard_cells_v4 *cells = calloc(1, sizeof(*cells));
+	struct guard_dir_v4 *dir = calloc(1, sizeof(*dir));
+	struct guard_config cfg;
+	uint32_t zero = 0, c;
+
+	ck_assert_ptr_nonnull(cells);
+	ck_assert_ptr_nonnull(dir);
+	cells->cell[index & 0xffff] = bits;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_CELLS_V4], &zero, cells, BPF_ANY), 0);
+	for (c = 0; c < GUARD_DIR_CHUNKS; c++)
+		ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &c, dir, BPF_ANY), 0);
+	free(cells);
+	free(dir);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
+					     GUARD_SKIP_ALLOW_V4)) | flags;
+	LIST_OK(guard_config_set(&tg, &cfg));
+}
+
+void cell_add(unsigned int index, uint8_t bits)
+{
+	struct guard_cells_v4 *cells = malloc(sizeof(*cells));
+	uint32_t zero = 0;
+
+	ck_assert_ptr_nonnull(cells);
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_CELLS_V4], &zero, cells), 0);
+	cells->cell[index & 0xffff] |= bits;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_CELLS_V4], &zero, cells, BPF_ANY), 0);
+	free(cells);
+}
+
+void dir_set(const char *addr, uint16_t byte)
+{
+	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
+	struct in_addr a;
+	uint32_t h, chunk;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(inet_pton(AF_INET, addr, &a), 1);
+	h = ntohl(a.s_addr);
+	chunk = h >> 24;
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
+	dir->cell[(h >> 8) & 0xffff] = byte;
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_DIR_V4], &chunk, dir, BPF_ANY), 0);
+	free(dir);
 }
 
 /* libbpf's info and debug lines (such as the one about libxdp's

@@ -22,6 +22,20 @@
 extern struct guard tg;
 void tg_setup(void);
 
+/*
+ * The IPv4 index (guard_maps.h), which user space builds and the harness
+ * does not: tests that need it set it by hand.  cells_set() clears the
+ * whole index, sets /16 cell index (CELL(a, b)) to bits, and switches the
+ * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS,
+ * GUARD_CELLS_LONE, and GUARD_SKIP_ALLOW_V4 for an empty IPv4 allowlist);
+ * cell_add() ors bits into one more /16 cell; dir_set() sets the /24 cell
+ * of an address.
+ */
+#define CELL(a, b) ((a) << 8 | (b))
+void cells_set(uint32_t flags, unsigned int index, uint8_t bits);
+void cell_add(unsigned int index, uint8_t bits);
+void dir_set(const char *addr, uint16_t byte);
+
 /* Build a frame and fail the test if the builder did. */
 #define BUILD_OK(expr) \
 	ck_assert_msg((expr) == 0, "frame builder failed: %s", #expr)
