@@ -57,6 +57,21 @@ static void rl_teardown_unindexed(void)
 	tg.rules_unindexed = false;
 }
 
+/* The same, with the lists empty as user space says so: every IPv4 list's
+ * skip bit and the IPv4 index (all cells empty) on, so that IPv4 packets
+ * under a rule take the early drop (early_budget_v4()).  For tests that
+ * add no list entries and no auto-ban. */
+static void rl_setup_early(void)
+{
+	struct guard_config cfg;
+
+	rl_setup();
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_SKIP_ALLOW_V4, 0, 0);
+	LIST_OK(guard_config_get(&tg, &cfg));
+	cfg.skip_lists |= GUARD_SKIP_BLOCK_V4 | GUARD_SKIP_BLKNET_V4;
+	LIST_OK(guard_config_set(&tg, &cfg));
+}
+
 static bool is_v6(const char *addr)
 {
 	return strchr(addr, ':') != NULL;
@@ -1126,6 +1141,63 @@ START_TEST(test_unmarked_dropped_early)
 }
 END_TEST
 
+/*
+ * Under a spent budget most IPv4 packets are dropped before the full parse
+ * (early_budget_v4()), for sources the IPv4 index finds on no list.  What
+ * that drop must not take from the full path: the lists' verdicts, the
+ * malformed transport header, a later fragment (no port, so no port
+ * rule), and other ports and protocols.  The index is set as user space
+ * would for the two entries.
+ */
+START_TEST(test_spent_budget_keeps_other_verdicts)
+{
+	struct guard_limit port_rule = {
+		.port = 8000, .proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 1,
+	};
+	/* A malformed header reads as port 0, which this rule covers too. */
+	struct guard_limit any_rule = { .proto = 0, .budget_pps = 1, .budget_burst = 1 };
+	struct frame f;
+	uint16_t len;
+
+	LIST_OK(guard_block(&tg, "198.51.100.66", 0));
+	LIST_OK(guard_allow(&tg, "203.0.113.77", 0));
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE, CELL(198, 51), GUARD_CELL_HOST);
+	cell_add(CELL(203, 0), GUARD_CELL_ALLOW);
+	dir_set("198.51.100.66", 66 << GUARD_DIR_LONE_SHIFT | GUARD_DIR_HOST);
+	limit(&port_rule);
+	expect_udp("192.0.2.5", 8000, GUARD_REASON_PASS);
+	expect_udp("192.0.2.6", 8000, GUARD_REASON_BUDGET);
+	expect_udp("192.0.2.6", 8000, GUARD_REASON_BUDGET);
+
+	expect_udp("198.51.100.66", 8000, GUARD_REASON_BLOCK);
+	expect_udp("203.0.113.77", 8000, GUARD_REASON_ALLOW);
+	later_fragment(&f, "192.0.2.7", IPPROTO_UDP);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	expect_udp("192.0.2.7", 8001, GUARD_REASON_PASS);
+	expect_tcp("192.0.2.7", 8000, TCP_ACK, GUARD_REASON_PASS);
+	expect_udp("192.0.2.8", 8000, GUARD_REASON_BUDGET);
+
+	limit(&any_rule);
+	build(&f, "192.0.2.9", IPPROTO_ICMP, 0, 0, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	expect_udp("192.0.2.10", 53, GUARD_REASON_BUDGET);
+	for (len = 0; len < 8; len++) {
+		build(&f, "192.0.2.11", IPPROTO_UDP, 53, 0, 0);
+		frame_put16(&f, f.l4_off + 4, len);
+		EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	}
+	/* An IP length that cuts the UDP header short. */
+	build(&f, "192.0.2.11", IPPROTO_UDP, 53, 0, 0);
+	frame_put16(&f, f.l3_off + 2, 20 + 4);
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	/* A TCP data offset below the header's own length. */
+	build(&f, "192.0.2.11", IPPROTO_TCP, 80, TCP_ACK, 0);
+	f.data[f.l4_off + 12] = 4 << 4;
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	expect_tcp("192.0.2.11", 80, TCP_ACK, GUARD_REASON_BUDGET);
+}
+END_TEST
+
 /* Neighbour discovery (ICMPv6 133-137) is never limited, even by an icmp
  * rule of one packet per second; an echo request from the same source is. */
 START_TEST(test_neighbour_discovery_not_limited)
@@ -1746,6 +1818,7 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_rule_fragments);
 	tcase_add_test(tc, test_no_rule_passes);
 	tcase_add_test(tc, test_rule_count_zero);
+	tcase_add_test(tc, test_spent_budget_keeps_other_verdicts);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("meters");
@@ -1771,6 +1844,24 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
 	tcase_add_test(tc, test_budget_spent_drops_first);
 	tcase_add_test(tc, test_neighbour_discovery_not_limited);
+	tcase_add_test(tc, test_established_predates_budget_drops);
+	tcase_add_test(tc, test_marks_made_while_quiet);
+	tcase_add_test(tc, test_unmarked_dropped_early);
+	tcase_add_test(tc, test_spent_budget_keeps_other_verdicts);
+	tcase_add_test(tc, test_no_mark_after_long_silence);
+	tcase_add_test(tc, test_marks_during_drops);
+	suite_add_tcase(s, tc);
+
+	/* The budgets again, with the early drop in play. */
+	tc = tcase_create("budgets-early");
+	tcase_add_checked_fixture(tc, rl_setup_early, NULL);
+	tcase_add_test(tc, test_budget_new_and_established);
+	tcase_add_test(tc, test_budget_established_setting);
+	tcase_add_test(tc, test_budget_after_source_meters);
+	tcase_add_test(tc, test_budget_many_sources);
+	tcase_add_test(tc, test_budget_syn);
+	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
+	tcase_add_test(tc, test_budget_spent_drops_first);
 	tcase_add_test(tc, test_established_predates_budget_drops);
 	tcase_add_test(tc, test_marks_made_while_quiet);
 	tcase_add_test(tc, test_unmarked_dropped_early);
