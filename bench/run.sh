@@ -78,6 +78,10 @@ PACED_PPS=1000000
 # below a flood.
 # least_rl.bpf.c has the same port compiled in (LEAST_RL_PORT).
 RL_MATCH=9000/udp RL_PPS=1000 RL_BUDGET=100000
+# Live legitimate traffic goes to an endpoint of its own, whose rule (in
+# the same state as RL_MATCH's) it stays far under, budget included: the
+# whole pipeline, meters and counters, without a drop.
+LEGIT_PORT=8000 LEGIT_MATCH=8000/udp LEGIT_LIMIT=1000000000
 
 TAG="xgb$$"
 NS_TX="$TAG-tx" NS_RX="$TAG-rx" NS_CL="$TAG-cl" NS_ATT="$TAG-att" NS_SRV="$TAG-srv"
@@ -369,6 +373,7 @@ section_live() {
 	guard_block "$pin" "$ATTACKER" "$FLOODNET" || return
 	if [ -n "$HAVE_LIMIT" ]; then
 		new_guard_state "$pinrl" && guard_limit "$pinrl" "$RL_MATCH" "$RL_PPS" "$RL_BUDGET" &&
+			guard_limit "$pinrl" "$LEGIT_MATCH" "$LEGIT_LIMIT" "$LEGIT_LIMIT" &&
 			guard_block "$pinrl" --file "$list" || return
 	fi
 
@@ -377,7 +382,8 @@ section_live() {
 		attach_bare "$NS_RX" rx0 bare_drop.bpf.o && live_sample drop --src "$ATTACKER" &&
 			live_sample drop-flood "${flood[@]}"
 		detach_all "$NS_RX" "" rx0
-		attach_bare "$NS_RX" rx0 bare_pass.bpf.o && live_sample pass --src "$LEGIT"
+		attach_bare "$NS_RX" rx0 bare_pass.bpf.o &&
+			live_sample pass --src "$LEGIT" --dport "$LEGIT_PORT"
 		detach_all "$NS_RX" "" rx0
 		attach_bare "$NS_RX" rx0 floor.bpf.o --src-add "$ATTACKER" &&
 			live_sample floor --src "$ATTACKER"
@@ -387,13 +393,15 @@ section_live() {
 		detach_all "$NS_RX" "" rx0
 		if attach_guard "$NS_RX" "$pin" rx0; then
 			live_sample guard-block --src "$ATTACKER"
-			live_sample guard-pass --src "$LEGIT"
+			# Without the limit command, through the lists alone.
+			[ -n "$HAVE_LIMIT" ] || live_sample guard-pass --src "$LEGIT" --dport "$LEGIT_PORT"
 			live_sample guard-flood "${flood[@]}"
 			live_sample guard-floodnet "${floodnet[@]}"
 		fi
 		detach_all "$NS_RX" "$pin" rx0
 		if [ -n "$HAVE_LIMIT" ] && attach_guard "$NS_RX" "$pinrl" rx0; then
 			live_sample guard-rl-flood "${flood[@]}"
+			live_sample guard-pass --src "$LEGIT" --dport "$LEGIT_PORT"
 			detach_all "$NS_RX" "$pinrl" rx0
 		fi
 		attach_bare "$NS_RX" rx0 least_rl.bpf.o && live_sample least-rl "${flood[@]}"
@@ -421,7 +429,7 @@ section_live() {
 	live_record guard-block "xdp-guard dropping a blocked source" drop,floor,least,xdpfilter \
 		"10k-entry list loaded; the source is alone in its /24, which the /24 index names (the exact-match hash holds it too)"
 	live_record guard-pass "xdp-guard passing legitimate traffic" pass \
-		"same frames as the bare XDP_PASS row, through the full pipeline"
+		"same frames as the bare XDP_PASS row, through the full pipeline: 10k-entry list${HAVE_LIMIT:+, and a rule for their port ($LEGIT_MATCH: $LEGIT_LIMIT pps per source and for all) that they stay under}"
 	live_record guard-flood "xdp-guard, random-source flood ($FLOOD_SOURCES sources), blocklist miss path" drop-flood \
 		"no rate-limit rule: every packet misses both lists and is passed up the stack"
 	live_record guard-floodnet "xdp-guard, random-source flood ($FLOOD_SOURCES sources) inside a blocked prefix" drop-flood \

@@ -19,7 +19,7 @@
  *
  *   trafficgen --dev tx0 --dst-mac 02:58:47:00:00:02 \
  *              --src 10.99.0.1 --dst 10.99.0.2 [--sources 65536] \
- *              [--duration 2] [--runs 3] [--rate PPS]
+ *              [--dport 9000] [--duration 2] [--runs 3] [--rate PPS]
  *
  * Prints "pps=MEDIAN runs=R1,R2,... offered=MEDIAN lost=FRACTION" on
  * stdout: delivered frames per second, each run's, frames handed to the
@@ -80,6 +80,7 @@ static void usage(FILE *f)
 	      "  --src ADDR        IPv4 source (default 10.99.0.1); with --sources,\n"
 	      "                    the first of the range\n"
 	      "  --dst ADDR        IPv4 destination (default 10.99.0.2)\n"
+	      "  --dport PORT      UDP destination port (default 9000)\n"
 	      "  --sources N       rewrite the source per packet over N distinct\n"
 	      "                    addresses (a power of two, 2..2^24)\n"
 	      "  --size BYTES      frame length without FCS (default 64)\n"
@@ -184,6 +185,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "dst-mac", required_argument, NULL, 'm' },
 		{ "src", required_argument, NULL, 's' },
 		{ "dst", required_argument, NULL, 't' },
+		{ "dport", required_argument, NULL, 'P' },
 		{ "sources", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 'z' },
 		{ "duration", required_argument, NULL, 'T' },
@@ -193,6 +195,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	unsigned long port;
 	int c;
 
 	*o = (struct options){
@@ -209,6 +212,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 's': o->src = optarg; break;
 		case 't': o->dst = optarg; break;
+		case 'P':
+			port = strtoul(optarg, NULL, 0);
+			if (port < 1 || port > 65535)
+				return die_usage("--dport must be 1..65535");
+			o->dport = port;
+			break;
 		case 'n': o->sources = strtoul(optarg, NULL, 0); break;
 		case 'z': o->size = strtoul(optarg, NULL, 0); break;
 		case 'T': o->duration = strtod(optarg, NULL); break;
