@@ -272,53 +272,43 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u1
 	return PARSE_NON_IP;
 }
 
-/* What parse_l4() reads from a transport header; host byte order. */
-struct l4_fields {
-	__u16 sport;
-	__u16 dport;
-	__u8 tcp_flags;		/* TCP flag byte (FIN..CWR), 0 if not TCP */
-	__u8 icmp_type;		/* ICMP or ICMPv6 type, 0 otherwise */
-};
-
 /*
- * The transport header of protocol proto at off, in an IP payload that
- * ends at l3_end: PARSE_OK with its fields in *f (zero for protocols we do
- * not read), or PARSE_MALFORMED if it does not fit inside the payload.
- * That includes the tiny first fragments (RFC 1858) that split a TCP
- * header across fragments.  Kept apart from struct packet so that the
- * early flood check (ratelimit.h) reads it in registers.
+ * The transport header, if the packet has one.  A transport header that
+ * does not fit inside the IP payload is malformed: that includes the tiny
+ * first fragments (RFC 1858) that split a TCP header across fragments.
  */
-static __always_inline int transport_fields(void *data, void *data_end, __u32 off,
-					    __u32 l3_end, __u8 proto, struct l4_fields *f)
+static __always_inline int parse_l4(struct packet *pkt)
 {
-	void *l4;
+	__u32 off = pkt->l4_off & 0xFFFF;
+	void *l4 = pkt->data + off;
 
-	off &= 0xFFFF;
-	l4 = data + off;
-	f->sport = f->dport = 0;
-	f->tcp_flags = f->icmp_type = 0;
-	switch (proto) {
+	if (!pkt->has_l4)
+		return PARSE_OK;
+
+	switch (pkt->l4_proto) {
 	case IPPROTO_TCP: {
 		struct tcphdr *tcph = l4;
 
-		if ((void *)(tcph + 1) > data_end || off + sizeof(*tcph) > l3_end)
+		if ((void *)(tcph + 1) > pkt->data_end ||
+		    off + sizeof(*tcph) > pkt->l3_end)
 			return PARSE_MALFORMED;
-		if (tcph->doff < 5 || off + tcph->doff * 4 > l3_end)
+		if (tcph->doff < 5 || off + tcph->doff * 4 > pkt->l3_end)
 			return PARSE_MALFORMED;
-		f->sport = bpf_ntohs(tcph->source);
-		f->dport = bpf_ntohs(tcph->dest);
-		f->tcp_flags = ((__u8 *)tcph)[13];
+		pkt->sport = bpf_ntohs(tcph->source);
+		pkt->dport = bpf_ntohs(tcph->dest);
+		pkt->tcp_flags = ((__u8 *)tcph)[13];
 		return PARSE_OK;
 	}
 	case IPPROTO_UDP: {
 		struct udphdr *udph = l4;
 
-		if ((void *)(udph + 1) > data_end || off + sizeof(*udph) > l3_end)
+		if ((void *)(udph + 1) > pkt->data_end ||
+		    off + sizeof(*udph) > pkt->l3_end)
 			return PARSE_MALFORMED;
 		if (bpf_ntohs(udph->len) < sizeof(*udph))
 			return PARSE_MALFORMED;
-		f->sport = bpf_ntohs(udph->source);
-		f->dport = bpf_ntohs(udph->dest);
+		pkt->sport = bpf_ntohs(udph->source);
+		pkt->dport = bpf_ntohs(udph->dest);
 		return PARSE_OK;
 	}
 	case IPPROTO_ICMP:
@@ -327,9 +317,10 @@ static __always_inline int transport_fields(void *data, void *data_end, __u32 of
 		 * 4-byte field every message type has. */
 		struct icmphdr *icmph = l4;
 
-		if ((void *)(icmph + 1) > data_end || off + sizeof(*icmph) > l3_end)
+		if ((void *)(icmph + 1) > pkt->data_end ||
+		    off + sizeof(*icmph) > pkt->l3_end)
 			return PARSE_MALFORMED;
-		f->icmp_type = icmph->type;
+		pkt->icmp_type = icmph->type;
 		return PARSE_OK;
 	}
 	default:
@@ -337,23 +328,6 @@ static __always_inline int transport_fields(void *data, void *data_end, __u32 of
 		 * not ours to judge. */
 		return PARSE_OK;
 	}
-}
-
-/* The transport header, if the packet has one (transport_fields()). */
-static __always_inline int parse_l4(struct packet *pkt)
-{
-	struct l4_fields f;
-
-	if (!pkt->has_l4)
-		return PARSE_OK;
-	if (transport_fields(pkt->data, pkt->data_end, pkt->l4_off, pkt->l3_end,
-			     pkt->l4_proto, &f) != PARSE_OK)
-		return PARSE_MALFORMED;
-	pkt->sport = f.sport;
-	pkt->dport = f.dport;
-	pkt->tcp_flags = f.tcp_flags;
-	pkt->icmp_type = f.icmp_type;
-	return PARSE_OK;
 }
 
 #endif /* XDP_GUARD_PARSE_H */

@@ -10,8 +10,7 @@
  *      fine clock is read); so does one
  *      spent beyond what a new source may use, unless the source carries
  *      a mark of having lately passed from before the budget's current
- *      run of drops (guard_maps.h); for an IPv4 source on no list,
- *      before the program's full parse (early_budget_v4());
+ *      run of drops (guard_maps.h);
  *   1. a known source is held to its own meters (pps, bytes/s, SYN/s);
  *      while it keeps going over, it is banned after ban_after;
  *   2. the rule's budget holds all sources together; established sources
@@ -134,33 +133,27 @@ static __always_inline void emit_event(struct guard_config *cfg, struct guard_ev
 		count_lost_event();
 }
 
-/* The rule index's entry for a packet (guard_maps.h), or NULL for none:
- * one array read, no hash lookup. */
-static __always_inline struct guard_rule_entry *indexed_rule(__u8 proto, int has_l4, __u16 dport)
+/* The rule index's answer (guard_maps.h); with it, no hash lookup. */
+static __always_inline struct guard_rule *find_rule_indexed(struct packet *pkt, __u8 proto,
+							    struct guard_rule_key *key)
 {
 	struct guard_rule_index *ix;
+	struct guard_rule_entry *e;
 	__u32 zero = 0, entry;
 
 	ix = bpf_map_lookup_elem(&xg_rule_index, &zero);
 	if (!ix)
 		return NULL;
-	if (has_l4 && proto == IPPROTO_TCP)
-		entry = ix->tcp[index16(dport)];
-	else if (has_l4 && proto == IPPROTO_UDP)
-		entry = ix->udp[index16(dport)];
+	if (pkt->has_l4 && proto == IPPROTO_TCP)
+		entry = ix->tcp[index16(pkt->dport)];
+	else if (pkt->has_l4 && proto == IPPROTO_UDP)
+		entry = ix->udp[index16(pkt->dport)];
 	else
 		entry = ix->proto[proto];
 	if (!entry)
 		return NULL;
 	entry -= 1;
-	return bpf_map_lookup_elem(&xg_rule_entries, &entry);
-}
-
-static __always_inline struct guard_rule *find_rule_indexed(struct packet *pkt, __u8 proto,
-							    struct guard_rule_key *key)
-{
-	struct guard_rule_entry *e = indexed_rule(proto, pkt->has_l4, pkt->dport);
-
+	e = bpf_map_lookup_elem(&xg_rule_entries, &entry);
 	if (!e)
 		return NULL;
 	*key = e->key;
@@ -439,100 +432,6 @@ static __always_inline void mark(struct guard_marks *marks, __u32 slot, __u64 no
 		*seen = cur;
 }
 
-/* An IPv4 source's mark slot, straight from its address: the key
- * (guard_mark_slot()) is written out only for a packet that gets past
- * step 0, which most of a spoofed flood does not. */
-static __always_inline __u32 mark_slot_v4(__be32 saddr, const struct guard_rule_key *rkey)
-{
-	__u32 rword;
-
-	__builtin_memcpy(&rword, rkey, 4);
-	return guard_mark_mix(saddr, 0, 0, 0, rword, key_tail(4));
-}
-
-/*
- * Step 0: may the packet go before its source is looked up?  Returns
- * GUARD_REASON_BUDGET if it may: the budget is spent beyond what any
- * source may use, or beyond what a new one may and the source has no mark
- * (mslot: its slot).  0 to go on.
- *
- * On the coarse clock (the last tick), which costs far less than the fine
- * one in a flood where most packets go no further.  It is behind by up to
- * two ticks (clock.h).  Beyond the whole tolerance a slack makes up for
- * that, so the drop is exact.  New sources are held to their half on the
- * coarse clock throughout (step 2 too), so this drop and the full check
- * agree to the packet; the budget's rate is the same on either clock.
- */
-static __always_inline __u32 refused_unseen(struct guard_config *cfg,
-					    const struct guard_rule *rule,
-					    const struct guard_rule_key *rkey,
-					    struct guard_rule_state *rs, struct guard_marks *marks,
-					    __u32 mslot, int is_syn, __u64 coarse)
-{
-	int refused = 0;
-
-	if (rule->flags & GUARD_RULE_BUDGET) {
-		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns + COARSE_SLACK_NS, coarse))
-			return budget_over(cfg, rs, rkey, coarse);
-		refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, coarse);
-	}
-	if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN)) {
-		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns + COARSE_SLACK_NS,
-				 coarse))
-			return budget_over(cfg, rs, rkey, coarse);
-		refused |= budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns / 2, coarse);
-	}
-	/* Only an established source could pass now, and this one has not
-	 * been seen established lately. */
-	if (refused && marks && !marked(marks, mslot, coarse))
-		return budget_over(cfg, rs, rkey, coarse);
-	return 0;
-}
-
-/*
- * Step 0 for an IPv4 packet whose source is on no list, before the full
- * parse: under a spoofed flood against a rule most packets end here, and
- * every store into struct packet and every list check skipped is time the
- * driver gets back.  The answer is the full path's, reason included: a
- * header it would call malformed, a later fragment, anything but TCP and
- * UDP, and a packet step 0 lets through are left to it, which asks again.
- * Returns GUARD_REASON_BUDGET, or 0 to go on.
- */
-static __always_inline __u32 early_budget_v4(struct xdp_md *ctx, struct guard_config *cfg,
-					     __u32 off)
-{
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct guard_rule_entry *e;
-	struct guard_rule_state *rs;
-	struct guard_marks *marks;
-	struct l4_fields l4;
-	struct iphdr *iph;
-	__u32 slot, zero = 0;
-	int is_syn;
-
-	if (!cfg->rule_count || !(cfg->skip_lists & GUARD_RULE_INDEX))
-		return 0;
-	iph = ipv4_header(data, data_end, off);
-	if (!iph || (iph->frag_off & bpf_htons(0x1FFF)) ||
-	    (iph->protocol != IPPROTO_UDP && iph->protocol != IPPROTO_TCP))
-		return 0;
-	if (transport_fields(data, data_end, off + iph->ihl * 4, off + bpf_ntohs(iph->tot_len),
-			     iph->protocol, &l4) != PARSE_OK)
-		return 0;
-	e = indexed_rule(iph->protocol, 1, l4.dport);
-	if (!e || !(e->rule.flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN)))
-		return 0;
-	slot = e->rule.slot;
-	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
-	if (!rs)
-		return 0;
-	marks = bpf_map_lookup_elem(&xg_marks, &zero);
-	is_syn = (l4.tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
-	return refused_unseen(cfg, &e->rule, &e->key, rs, marks, mark_slot_v4(iph->saddr, &e->key),
-			      is_syn, coarse_now());
-}
-
 /*
  * May the source's own meters run on the coarse clock?  Only if each
  * enabled one lets COARSE_SLACK_NS' worth of packets through at once: a
@@ -567,7 +466,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
 	__u64 seen_pkt = 0;
 	__u32 slot, zero = 0, mslot;
-	int is_syn, established, quiet = 0, before_drops = 0;
+	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -582,20 +481,48 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (!rule)
 		return GUARD_REASON_PASS;
 
-	/* 0. Before the source is looked up (refused_unseen()). */
+	/*
+	 * The early drops read the coarse clock (the last tick), which costs
+	 * far less than the fine one in a flood where most packets go no
+	 * further.  It is behind by up to two ticks (clock.h).  Beyond the
+	 * whole tolerance a slack makes up for that, so the drop is exact.
+	 * New sources are held to their half on the coarse clock throughout
+	 * (step 2 too), so the early drop and the full check agree to the
+	 * packet; the budget's rate is the same on either clock.
+	 */
 	coarse = coarse_now();
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
 	slot = rule->slot;
 	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
+	if (rs && (rule->flags & GUARD_RULE_BUDGET)) {
+		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns + COARSE_SLACK_NS, coarse))
+			return budget_over(cfg, rs, &rkey, coarse);
+		new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, coarse);
+	}
+	if (rs && is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN)) {
+		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns + COARSE_SLACK_NS,
+				 coarse))
+			return budget_over(cfg, rs, &rkey, coarse);
+		new_refused |= budget_spent(rs->budget_syn_tat,
+					    rule->budget_syn.tolerance_ns / 2, coarse);
+	}
+	/* An IPv4 source's mark slot straight from its address: the key
+	 * (guard_mark_slot()) is written out only for a packet that gets
+	 * past the early drop, which most of a spoofed flood does not. */
 	if (pkt->l3_proto == ETH_P_IP) {
-		mslot = mark_slot_v4(pkt->saddr4, &rkey);
+		__u32 rword;
+
+		__builtin_memcpy(&rword, &rkey, 4);
+		mslot = guard_mark_mix(pkt->saddr4, 0, 0, 0, rword, key_tail(4));
 	} else {
 		source_key(pkt, cfg, &rkey, &skey);
 		mslot = guard_mark_slot(&skey);
 	}
 	marks = bpf_map_lookup_elem(&xg_marks, &zero);
-	if (rs && refused_unseen(cfg, rule, &rkey, rs, marks, mslot, is_syn, coarse))
-		return GUARD_REASON_BUDGET;
+	/* Only an established source could pass now, and this one has not
+	 * been seen established lately. */
+	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
+		return budget_over(cfg, rs, &rkey, coarse);
 	if (pkt->l3_proto == ETH_P_IP)
 		source_key(pkt, cfg, &rkey, &skey);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);

@@ -8,9 +8,7 @@
  *      frames pass;
  *   (an IPv4 source is first judged here through the lists' index,
  *   before the rest of the parse: early_verdict_v4; what the index
- *   settles does not come to steps 2 and 3; a source on no list whose
- *   rule's budget is spent goes here too: early_budget_v4, step 5's
- *   first check)
+ *   settles does not come to steps 2 and 3)
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
  *   4. the transport header is checked; malformed ones are dropped;
@@ -542,9 +540,6 @@ int xdp_guard(struct xdp_md *ctx)
 	}
 	if (proto == ETH_P_IP) {
 		reason = early_verdict_v4(ctx, off, &skip);
-		/* On no IPv4 list: what is left is the rate limiter. */
-		if (!reason && cfg && (skip & GUARD_SKIP_V4_ALL) == GUARD_SKIP_V4_ALL)
-			reason = early_budget_v4(ctx, cfg, off);
 		if (reason)
 			return verdict(frame_len(ctx), reason, XDP_DROP);
 	}

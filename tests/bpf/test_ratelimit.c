@@ -58,10 +58,10 @@ static void rl_teardown_unindexed(void)
 }
 
 /* The same, with the lists empty as user space says so: every IPv4 list's
- * skip bit and the IPv4 index (all cells empty) on, so that IPv4 packets
- * under a rule take the early drop (early_budget_v4()).  For tests that
- * add no list entries and no auto-ban. */
-static void rl_setup_early(void)
+ * skip bit and the IPv4 index (all cells empty) on, as in a real state,
+ * where IPv4 sources reach the rate limiter through the early verdict.
+ * For tests that add no list entries and no auto-ban. */
+static void rl_setup_indexed(void)
 {
 	struct guard_config cfg;
 
@@ -1142,12 +1142,10 @@ START_TEST(test_unmarked_dropped_early)
 END_TEST
 
 /*
- * Under a spent budget most IPv4 packets are dropped before the full parse
- * (early_budget_v4()), for sources the IPv4 index finds on no list.  What
- * that drop must not take from the full path: the lists' verdicts, the
- * malformed transport header, a later fragment (no port, so no port
- * rule), and other ports and protocols.  The index is set as user space
- * would for the two entries.
+ * A spent budget drops only what its rule covers, after every other
+ * verdict: the lists' (through the IPv4 index, set as user space would
+ * for the two entries), the malformed transport header, and not a later
+ * fragment (no port, so no port rule) nor other ports and protocols.
  */
 START_TEST(test_spent_budget_keeps_other_verdicts)
 {
@@ -1852,9 +1850,10 @@ Suite *ratelimit_suite(void)
 	tcase_add_test(tc, test_marks_during_drops);
 	suite_add_tcase(s, tc);
 
-	/* The budgets again, with the early drop in play. */
-	tc = tcase_create("budgets-early");
-	tcase_add_checked_fixture(tc, rl_setup_early, NULL);
+	/* The budgets again, with the lists' bits and index as user space
+	 * sets them. */
+	tc = tcase_create("budgets-indexed");
+	tcase_add_checked_fixture(tc, rl_setup_indexed, NULL);
 	tcase_add_test(tc, test_budget_new_and_established);
 	tcase_add_test(tc, test_budget_established_setting);
 	tcase_add_test(tc, test_budget_after_source_meters);
