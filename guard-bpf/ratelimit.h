@@ -452,6 +452,20 @@ static __always_inline int meters_on_tick(const struct guard_rule *rule)
 }
 
 /*
+ * May the budgets hold established sources on the coarse clock too?  New
+ * sources are held to their half on it throughout (step 0); an
+ * established one may use the whole tolerance, which must then cover the
+ * clock's jump, as for the source's own meters (meters_on_tick()).
+ */
+static __always_inline int budgets_on_tick(const struct guard_rule *rule)
+{
+	return (!(rule->flags & GUARD_RULE_BUDGET) ||
+		rule->budget.tolerance_ns >= COARSE_SLACK_NS) &&
+	       (!(rule->flags & GUARD_RULE_BUDGET_SYN) ||
+		rule->budget_syn.tolerance_ns >= COARSE_SLACK_NS);
+}
+
+/*
  * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
  */
 
@@ -557,10 +571,15 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 						   GUARD_REASON_SYN_RATE, mnow);
 		}
 	}
-	/* Read again even if mnow came from it: a second read on the path of
-	 * passing packets under short bursts costs less than the verifier's
-	 * work on two copies of step 1 kept apart by a flag. */
-	now = bpf_ktime_get_ns();
+	/* Steps 2 and 3 on the coarse clock too, if they may
+	 * (budgets_on_tick()): on a VM the fine clock costs a passing packet
+	 * more than the rest of its bookkeeping.  Otherwise read again even
+	 * if mnow came from it: a second read on the path of passing packets
+	 * under short bursts costs less than the verifier's work on two
+	 * copies of step 1 kept apart by a flag.  Either way, times compared
+	 * with now are compared signed: some were written from the other
+	 * clock. */
+	now = meters_on_tick(rule) && budgets_on_tick(rule) ? coarse : bpf_ktime_get_ns();
 
 	/* 2. The budget for the rule as a whole. */
 	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
@@ -569,9 +588,10 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		/* Established: old enough, and there before the current run
 		 * of budget drops began.  Sources of a spoofed flood that got
 		 * through the half burst grow old too, but never that. */
-		quiet = now - rs->last_over_ns > OVER_GAP_NS;
+		quiet = (__s64)(now - rs->last_over_ns) > (__s64)OVER_GAP_NS;
 		before_drops = quiet || (src && src->first_seen_ns < rs->over_since_ns);
-		established = src && now - src->first_seen_ns >= age_needed && before_drops;
+		established = src && (__s64)(now - src->first_seen_ns) >= (__s64)age_needed &&
+			      before_drops;
 		/* SYNs first: a SYN flood the SYN budget holds back must not
 		 * also spend the packet budget that every client shares. */
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
@@ -619,14 +639,19 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * the early drop exists to avoid.  A source marked before the run
 	 * keeps its mark current through it. */
 	if (src && marks &&
-	    (quiet ? now - src->last_pass_ns <= OVER_GAP_NS :
+	    (quiet ? (__s64)(now - src->last_pass_ns) <= (__s64)OVER_GAP_NS :
 		     before_drops && marked(marks, mslot, now)))
 		mark(marks, mslot, now);
 	if (src) {
 		src->last_pass_ns = now;
 	} else {
 		struct guard_source fresh = {
-			.first_seen_ns = now,
+			/* The fine clock, whichever now is: first sight is
+			 * compared with the start of the budget's run of
+			 * drops, which is taken from it (budget_over()).  A
+			 * new source is rare next to the packets of a known
+			 * one. */
+			.first_seen_ns = bpf_ktime_get_ns(),
 			.last_pass_ns = now,
 			.pkt_tat = mnow + rule->pkt.interval_ns,
 			.bytes_tat = mnow + cost,
