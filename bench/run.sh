@@ -400,8 +400,11 @@ section_live() {
 		fi
 		detach_all "$NS_RX" "$pin" rx0
 		if [ -n "$HAVE_LIMIT" ] && attach_guard "$NS_RX" "$pinrl" rx0; then
-			live_sample guard-rl-flood "${flood[@]}"
+			# The legitimate traffic first, as the bare XDP_PASS row:
+			# not in the wake of a flood whose passes the stack is
+			# still working through.
 			live_sample guard-pass --src "$LEGIT" --dport "$LEGIT_PORT"
+			live_sample guard-rl-flood "${flood[@]}"
 			detach_all "$NS_RX" "$pinrl" rx0
 		fi
 		attach_bare "$NS_RX" rx0 least_rl.bpf.o && live_sample least-rl "${flood[@]}"
