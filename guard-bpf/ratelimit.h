@@ -480,7 +480,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
 	__u64 seen_pkt = 0;
 	__u32 slot, zero = 0, mslot;
-	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0;
+	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0, on_tick;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -544,7 +544,8 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	/* 1. The source's own meters: all must conform, then all move.  On
 	 * the coarse clock if they may (meters_on_tick()): a packet they
 	 * refuse then never reads the fine one. */
-	mnow = meters_on_tick(rule) ? coarse : bpf_ktime_get_ns();
+	on_tick = meters_on_tick(rule);
+	mnow = on_tick ? coarse : bpf_ktime_get_ns();
 	cost = ((__u64)pkt->len * rule->bytes.interval_ns) >> 16;
 	if (src) {
 		pkt_tat = seen_pkt = src->pkt_tat;
@@ -579,7 +580,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * copies of step 1 kept apart by a flag.  Either way, times compared
 	 * with now are compared signed: some were written from the other
 	 * clock. */
-	now = meters_on_tick(rule) && budgets_on_tick(rule) ? coarse : bpf_ktime_get_ns();
+	now = on_tick && budgets_on_tick(rule) ? coarse : bpf_ktime_get_ns();
 
 	/* 2. The budget for the rule as a whole. */
 	if (rs && (rule->flags & (GUARD_RULE_BUDGET | GUARD_RULE_BUDGET_SYN))) {
