@@ -1807,6 +1807,24 @@ START_TEST(test_event_ring_full)
 }
 END_TEST
 
+/* The budget tests, which run with either fixture: they add no list
+ * entries and no auto-ban. */
+static void add_budget_tests(TCase *tc)
+{
+	tcase_add_test(tc, test_budget_new_and_established);
+	tcase_add_test(tc, test_budget_established_setting);
+	tcase_add_test(tc, test_budget_after_source_meters);
+	tcase_add_test(tc, test_budget_many_sources);
+	tcase_add_test(tc, test_budget_syn);
+	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
+	tcase_add_test(tc, test_budget_spent_drops_first);
+	tcase_add_test(tc, test_established_predates_budget_drops);
+	tcase_add_test(tc, test_marks_made_while_quiet);
+	tcase_add_test(tc, test_unmarked_dropped_early);
+	tcase_add_test(tc, test_no_mark_after_long_silence);
+	tcase_add_test(tc, test_marks_during_drops);
+}
+
 Suite *ratelimit_suite(void)
 {
 	Suite *s = suite_create("ratelimit");
@@ -1852,38 +1870,16 @@ Suite *ratelimit_suite(void)
 
 	tc = tcase_create("budgets");
 	tcase_add_checked_fixture(tc, rl_setup, NULL);
-	tcase_add_test(tc, test_budget_new_and_established);
-	tcase_add_test(tc, test_budget_established_setting);
-	tcase_add_test(tc, test_budget_after_source_meters);
-	tcase_add_test(tc, test_budget_many_sources);
-	tcase_add_test(tc, test_budget_syn);
-	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
-	tcase_add_test(tc, test_budget_spent_drops_first);
+	add_budget_tests(tc);
 	tcase_add_test(tc, test_neighbour_discovery_not_limited);
-	tcase_add_test(tc, test_established_predates_budget_drops);
-	tcase_add_test(tc, test_marks_made_while_quiet);
-	tcase_add_test(tc, test_unmarked_dropped_early);
 	tcase_add_test(tc, test_spent_budget_keeps_other_verdicts);
-	tcase_add_test(tc, test_no_mark_after_long_silence);
-	tcase_add_test(tc, test_marks_during_drops);
 	suite_add_tcase(s, tc);
 
 	/* The budgets again, with the lists' bits and index as user space
 	 * sets them. */
 	tc = tcase_create("budgets-indexed");
 	tcase_add_checked_fixture(tc, rl_setup_indexed, NULL);
-	tcase_add_test(tc, test_budget_new_and_established);
-	tcase_add_test(tc, test_budget_established_setting);
-	tcase_add_test(tc, test_budget_after_source_meters);
-	tcase_add_test(tc, test_budget_many_sources);
-	tcase_add_test(tc, test_budget_syn);
-	tcase_add_test(tc, test_budget_syn_spares_packet_budget);
-	tcase_add_test(tc, test_budget_spent_drops_first);
-	tcase_add_test(tc, test_established_predates_budget_drops);
-	tcase_add_test(tc, test_marks_made_while_quiet);
-	tcase_add_test(tc, test_unmarked_dropped_early);
-	tcase_add_test(tc, test_no_mark_after_long_silence);
-	tcase_add_test(tc, test_marks_during_drops);
+	add_budget_tests(tc);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");
