@@ -27,7 +27,8 @@ void tg_setup(void);
  * does not: tests that need it set it by hand.  cells_set() clears the
  * whole index, sets /16 cell index (CELL(a, b)) to bits, and switches the
  * index on or off (flags: GUARD_CELLS_V4, GUARD_CELLS_BANS,
- * GUARD_CELLS_LONE, and GUARD_SKIP_ALLOW_V4 for an empty IPv4 allowlist);
+ * GUARD_CELLS_LONE, and GUARD_SKIP_ALLOW_V4 for an empty IPv4 allowlist;
+ * other skip bits given are added, none else cleared);
  * cell_add() ors bits into one more /16 cell; dir_set() sets the /24 cell
  * of an address.
  */
