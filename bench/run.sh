@@ -260,7 +260,7 @@ detect_ratelimit() {
 FLOOR_NOTE="the lower bound for any filter that looks the source up in a hash map (bench/floor.bpf.c: Ethernet, IPv4 bounds, one hash lookup)"
 LEAST_NOTE="the lower bound for any filter that finds the source behind a VLAN tag, decides from memory and counts its verdicts (bench/least.bpf.c: Ethernet, one VLAN tag, IPv4 bounds, one inlined array read, one per-CPU counter)"
 
-LEAST_RL_NOTE="the lower bound for any rate limiter that holds a rule to a budget and spares its established sources (bench/least_rl.bpf.c: Ethernet, one VLAN tag, IPv4 and UDP bounds, the rule as one port compare, the coarse clock, the budget's line, one byte of a 64 KiB table of sources, one per-CPU counter)"
+LEAST_RL_NOTE="the lower bound for any rate limiter that holds a rule to a budget and spares its established sources (bench/least_rl.bpf.c: Ethernet, one VLAN tag, IPv4 and UDP bounds, the rule as one port compare, the coarse clock, the budget's line, one byte of a 64 KiB table of sources, one per-CPU counter; for each packet within the budget, its source's bucket in an LRU hash of 131072)"
 
 RL_NA="n/a (not built): rate limiting is issue 4; this row fills in once xdp-guard has the limit command"
 
