@@ -26,7 +26,8 @@
  * Meters of one source are updated without atomics: a source's packets
  * usually land on one CPU (RSS hashes its flows), and a lost update only
  * makes the meter a little generous.  Budgets are shared by every source
- * and CPU, so they move with compare-and-swap.
+ * and CPU, so near their limit they move with compare-and-swap
+ * (budget_charge()).
  */
 #ifndef XDP_GUARD_RATELIMIT_H
 #define XDP_GUARD_RATELIMIT_H
@@ -83,6 +84,27 @@ static __always_inline int meter_shared(__u64 *tat, __u64 interval, __u64 tolera
 	/* Every try lost a race: the meter is being hammered from all CPUs,
 	 * which is what a budget exists to stop. */
 	return 0;
+}
+
+/*
+ * A budget's meter: meter_shared(), but a plain write while the budget
+ * stays under half the tolerance it is held to.  Every passing packet of
+ * the rule charges it, and a locked instruction on each costs the rule's
+ * clients more than the rest of their bookkeeping.  Down there a charge
+ * lost to a race refuses nothing: it only leaves the budget a packet
+ * further from its limit.  Near the limit, where a charge decides who is
+ * refused, every one moves with compare-and-swap.
+ */
+static __always_inline int budget_charge(__u64 *tat, __u64 interval, __u64 tolerance, __u64 now)
+{
+	__u64 old = *(volatile __u64 *)tat;
+	__u64 next = meter_next(old, interval, tolerance, now);
+
+	if (next && next - now <= tolerance / 2) {
+		*tat = next;
+		return 1;
+	}
+	return meter_shared(tat, interval, tolerance, now);
 }
 
 /*
@@ -596,13 +618,13 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 		/* SYNs first: a SYN flood the SYN budget holds back must not
 		 * also spend the packet budget that every client shares. */
 		if (is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN) &&
-		    !meter_shared(&rs->budget_syn_tat, rule->budget_syn.interval_ns,
+		    !budget_charge(&rs->budget_syn_tat, rule->budget_syn.interval_ns,
 				  established ? rule->budget_syn.tolerance_ns :
 						rule->budget_syn.tolerance_ns / 2,
 				  established ? now : coarse))
 			return budget_over(cfg, rs, &rkey, now);
 		if ((rule->flags & GUARD_RULE_BUDGET) &&
-		    !meter_shared(&rs->budget_tat, rule->budget.interval_ns,
+		    !budget_charge(&rs->budget_tat, rule->budget.interval_ns,
 				  established ? rule->budget.tolerance_ns :
 						rule->budget.tolerance_ns / 2,
 				  established ? now : coarse))
