@@ -106,9 +106,15 @@ static __always_inline struct iphdr *ipv4_header(void *data, void *data_end, __u
 
 	if ((void *)(iph + 1) > data_end)
 		return NULL;
+	tot_len = bpf_ntohs(iph->tot_len);
+	/* Version 4 without options, the common case, in one compare. */
+	if (*(__u8 *)iph == 0x45) {
+		if (tot_len < sizeof(*iph) || off + tot_len > (__u32)(data_end - data))
+			return NULL;
+		return iph;
+	}
 	if (iph->version != 4 || iph->ihl < 5)
 		return NULL;
-	tot_len = bpf_ntohs(iph->tot_len);
 	if (tot_len < iph->ihl * 4U || off + tot_len > (__u32)(data_end - data))
 		return NULL;
 	return iph;
@@ -232,6 +238,12 @@ static __always_inline int parse_l2(struct xdp_md *ctx, __u16 *proto, __u32 *off
 	if ((void *)(eth + 1) > data_end)
 		return PARSE_MALFORMED;
 	p = bpf_ntohs(eth->h_proto);
+	/* Untagged, the common case: out before the tags' checks. */
+	if (p != ETH_P_8021Q && p != ETH_P_8021AD) {
+		*proto = p;
+		*off = o;
+		return PARSE_OK;
+	}
 	for (i = 0; i < PARSE_VLAN_MAX; i++) {
 		struct vlan_tag *tag = data + o;
 
