@@ -713,6 +713,9 @@ START_TEST(test_early_leaves_allow_and_malformed)
 	len = frame_get16(&f, 14 + 2);
 	frame_put16(&f, 14 + 2, len + 1);		/* longer than the frame */
 	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, "198.18.0.7");
+	frame_put16(&f, 14 + 2, 19);			/* shorter than its header */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
 	tcp4_from(&f, "198.18.1.1");
 	f.data[14] = 0x44;				/* ihl 4 */
 	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
