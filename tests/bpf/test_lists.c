@@ -633,6 +633,11 @@ START_TEST(test_early_lone_host)
 	dir_set("192.0.2.0", lone7);
 	expect_from("192.0.2.7", GUARD_REASON_BLOCK);
 	expect_from("192.0.2.8", GUARD_REASON_PASS);
+	/* Hosts in the /24 but no byte (more than one host): a last byte
+	 * of 0 is not a match with the missing one. */
+	dir_set("192.0.2.0", GUARD_DIR_HOST);
+	expect_from("192.0.2.0", GUARD_REASON_PASS);
+	dir_set("192.0.2.0", lone7);
 	/* Behind two VLAN tags: the source is found where they end. */
 	frame_init(&f);
 	frame_eth(&f);
