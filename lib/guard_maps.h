@@ -295,9 +295,18 @@ static inline __u32 guard_mark_slot(const struct guard_source_key *key)
 	return guard_mark_mix(w[0], w[1], w[2], w[3], w[4], w[5]);
 }
 
+/* (now >> GUARD_MARK_EPOCH_SHIFT) % 255 + 1, without a division: BPF has
+ * no high multiply, so clang turns a % 255 into a divide instruction, and
+ * a passing packet of a rule with a budget takes the epoch twice.  For
+ * every 32-bit x, x * 0x80808081 >> 39 is x / 255 (the constant is 2^39 /
+ * 255 rounded up, and 255 times it exceeds 2^39 by 127, under 2^(39-32));
+ * x here is under 2^26. */
 static inline __u8 guard_mark_epoch(__u64 now)
 {
-	return (now >> GUARD_MARK_EPOCH_SHIFT) % 255 + 1;
+	__u32 x = now >> GUARD_MARK_EPOCH_SHIFT;
+	__u32 q = ((__u64)x * 0x80808081ULL) >> 39;
+
+	return x - q * 255 + 1;
 }
 
 #define GUARD_V6_PREFIX_DEFAULT 64

@@ -16,6 +16,25 @@
 #include "unit.h"
 #include "guard_maps.h"
 
+/* The marks' epoch divides by multiplying (guard_mark_epoch()): it must
+ * give what % 255 gives, for every epoch a 64-bit clock can reach (2^26
+ * of them), at both ends of each. */
+START_TEST(test_mark_epoch_matches_modulo)
+{
+	const uint64_t last = UINT64_MAX >> GUARD_MARK_EPOCH_SHIFT;
+
+	for (uint64_t e = 0; e <= last; e++) {
+		uint8_t want = e % 255 + 1;
+		uint64_t start = e << GUARD_MARK_EPOCH_SHIFT;
+
+		if (guard_mark_epoch(start) != want ||
+		    guard_mark_epoch(start | (GUARD_MARK_EPOCH_NS - 1)) != want)
+			ck_abort_msg("epoch %llu: got %u, want %u", (unsigned long long)e,
+				     guard_mark_epoch(start), want);
+	}
+}
+END_TEST
+
 START_TEST(test_reason_count)
 {
 	ck_assert_uint_eq(xg_reason_count(), GUARD_REASON_COUNT);
@@ -243,6 +262,7 @@ Suite *tables_suite(void)
 	Suite *s = suite_create("tables");
 	TCase *tc = tcase_create("tables");
 
+	tcase_add_test(tc, test_mark_epoch_matches_modulo);
 	tcase_add_test(tc, test_reason_count);
 	tcase_add_test(tc, test_reason_names);
 	tcase_add_test(tc, test_reason_out_of_range);
