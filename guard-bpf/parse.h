@@ -107,7 +107,10 @@ static __always_inline struct iphdr *ipv4_header(void *data, void *data_end, __u
 	if ((void *)(iph + 1) > data_end)
 		return NULL;
 	tot_len = bpf_ntohs(iph->tot_len);
-	/* Version 4 without options, the common case, in one compare. */
+	/* Version 4 without options, the common case, in one compare, with
+	 * its own copy of the length check: one check after both cases,
+	 * with the header's length in a variable, measured 0.4-2 ns slower
+	 * on the passing paths. */
 	if (*(__u8 *)iph == 0x45) {
 		if (tot_len < sizeof(*iph) || off + tot_len > (__u32)(data_end - data))
 			return NULL;

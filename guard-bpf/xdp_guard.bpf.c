@@ -463,6 +463,13 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 	return skip;
 }
 
+/* The usual configuration, told by one test of the skip bits: the index
+ * and its lone-host bytes trusted, no IPv4 allow entry, no rule that may
+ * ban.  Each of the bits the general path tests one by one; together,
+ * on the path of every IPv4 packet, they cost more than the lookups. */
+#define EARLY_USUAL_MASK (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE | GUARD_CELLS_BANS)
+#define EARLY_USUAL (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE)
+
 /*
  * The IPv4 lists, through the index, before the rest of the parse: a
  * flood's packets are all alike, and every store and lookup skipped is
@@ -485,13 +492,6 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
  * list: most sources of a random-source flood, for which the rate limiter
  * is what is left.
  */
-/* The usual configuration, told by one test of the skip bits: the index
- * and its lone-host bytes trusted, no IPv4 allow entry, no rule that may
- * ban.  Each of the bits the general path tests one by one; together,
- * on the path of every IPv4 packet, they cost more than the lookups. */
-#define EARLY_USUAL_MASK (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE | GUARD_CELLS_BANS)
-#define EARLY_USUAL (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE)
-
 static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 *skip_lists)
 {
 	void *data = (void *)(long)ctx->data;

@@ -297,7 +297,8 @@ static inline __u32 guard_mark_slot(const struct guard_source_key *key)
 
 /* (now >> GUARD_MARK_EPOCH_SHIFT) % 255 + 1, without a division: BPF has
  * no high multiply, so clang turns a % 255 into a divide instruction, and
- * a passing packet of a rule with a budget takes the epoch twice.  For
+ * a passing packet of a rule with a budget may take the epoch twice (to
+ * ask for its mark, and to renew it).  For
  * every 32-bit x, x * 0x80808081 >> 39 is x / 255 (the constant is 2^39 /
  * 255 rounded up, and 255 times it exceeds 2^39 by 127, under 2^(39-32));
  * x here is under 2^26. */
