@@ -86,6 +86,7 @@ struct packet {
 	__u16 dport;
 	__u8 tcp_flags;		/* TCP flag byte (FIN..CWR), 0 if not TCP */
 	__u8 icmp_type;		/* ICMP or ICMPv6 type, 0 otherwise */
+	__u8 hop_limit;		/* IPv6's hop limit, 0 for IPv4 */
 };
 
 /* TCP flag bits as they sit in byte 13 of the TCP header. */
@@ -160,6 +161,7 @@ static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
 
 	pkt->l3_proto = ETH_P_IPV6;
 	pkt->saddr6 = ip6h->saddr;
+	pkt->hop_limit = ip6h->hop_limit;
 	pkt->l3_end = off + sizeof(*ip6h) + payload_len;
 	nexthdr = ip6h->nexthdr;
 	off += sizeof(*ip6h);
@@ -277,6 +279,7 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u1
 	pkt->has_l4 = 0;
 	pkt->tcp_flags = 0;
 	pkt->icmp_type = 0;
+	pkt->hop_limit = 0;
 	pkt->sport = 0;
 	pkt->dport = 0;
 

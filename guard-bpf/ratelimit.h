@@ -509,9 +509,13 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	/* IPv6 neighbour discovery (router and neighbour solicitations and
 	 * advertisements, redirects) is never limited: like ARP for IPv4, the
 	 * host cannot reach its link without it, and it comes from neighbours
-	 * that share fe80::/64, so one limit would hold them all. */
-	if (pkt->l4_proto == IPPROTO_ICMPV6 && pkt->has_l4 &&
-	    pkt->icmp_type >= 133 && pkt->icmp_type <= 137)
+	 * that share fe80::/64, so one limit would hold them all.  Only with
+	 * the hop limit of 255 that RFC 4861 requires of it, which no router
+	 * forwards: the host would drop any other as invalid, and a remote
+	 * sender would otherwise have a way past every rule.  Protocol 58
+	 * over IPv4 is no such thing. */
+	if (pkt->l3_proto == ETH_P_IPV6 && pkt->l4_proto == IPPROTO_ICMPV6 && pkt->has_l4 &&
+	    pkt->icmp_type >= 133 && pkt->icmp_type <= 137 && pkt->hop_limit == 255)
 		return GUARD_REASON_PASS;
 	rule = find_rule(pkt, cfg->skip_lists, &rkey);
 	if (!rule)

@@ -1210,27 +1210,51 @@ START_TEST(test_spent_budget_keeps_other_verdicts)
 }
 END_TEST
 
-/* Neighbour discovery (ICMPv6 133-137) is never limited, even by an icmp
- * rule of one packet per second; an echo request from the same source is. */
+/* An ICMPv6 message of type type from src with the given hop limit. */
+static void build_icmp6_hops(struct frame *f, const char *src, uint8_t type, uint8_t hops)
+{
+	frame_init(f);
+	frame_eth(f);
+	frame_ipv6(f, src, CASE_DST6);
+	frame_icmp6(f, type, 0);
+	frame_payload(f, 16, 0);
+	BUILD_OK(frame_finish(f));
+	/* Outside the checksum's pseudo-header: patched after it. */
+	f->data[f->l3_off + 7] = hops;
+}
+
+/* Neighbour discovery (ICMPv6 133-137, with the hop limit of 255 that RFC
+ * 4861 requires) is never limited, even by an icmp rule of one packet per
+ * second; an echo request from the same source is.  So are the same types
+ * with any other hop limit, which only a sender beyond a router can have
+ * sent, and IPv4 packets of protocol 58, which are not ICMPv6 at all. */
 START_TEST(test_neighbour_discovery_not_limited)
 {
+	static const uint8_t nd_start[8] = { 135 };
 	uint8_t type;
 	struct frame f;
 	int i;
 
 	limit_pps(0, IPPROTO_ICMP, 1);
 	for (type = 133; type <= 137; type++) {
-		for (i = 0; i < 5; i++) {
-			frame_init(&f);
-			frame_eth(&f);
-			frame_ipv6(&f, "fe80::1", CASE_DST6);
-			frame_icmp6(&f, type, 0);
-			frame_payload(&f, 16, 0);
-			BUILD_OK(frame_finish(&f));
+		build_icmp6_hops(&f, "fe80::1", type, 255);
+		for (i = 0; i < 5; i++)
 			EXPECT_FRAME(&f, GUARD_REASON_PASS);
-		}
 	}
 	build(&f, "fe80::1", IPPROTO_ICMP, 0, 0, 0);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	EXPECT_FRAME(&f, GUARD_REASON_RATE);
+
+	build_icmp6_hops(&f, "2001:db8:77::1", 135, 254);
+	EXPECT_FRAME(&f, GUARD_REASON_PASS);
+	EXPECT_FRAME(&f, GUARD_REASON_RATE);
+
+	frame_init(&f);
+	frame_eth(&f);
+	frame_ipv4(&f, "192.0.2.77", CASE_DST4);
+	frame_set_next(&f, IPPROTO_ICMPV6);
+	frame_raw(&f, nd_start, sizeof(nd_start));
+	BUILD_OK(frame_finish(&f));
 	EXPECT_FRAME(&f, GUARD_REASON_PASS);
 	EXPECT_FRAME(&f, GUARD_REASON_RATE);
 }
