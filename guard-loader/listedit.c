@@ -184,7 +184,9 @@ static bool ssh_client(struct xg_prefix *out)
 		env = getenv("SSH_CLIENT");
 	if (!env || !*env)
 		return false;
-	len = strcspn(env, " ");
+	/* A link-local client comes with its zone (fe80::1%eth0), which
+	 * names our interface, not the address. */
+	len = strcspn(env, " %");
 	if (len == 0 || len >= sizeof(addr))
 		return false;
 	memcpy(addr, env, len);
@@ -201,16 +203,43 @@ static bool on_list(const struct xg_entry *entries, size_t n, const struct xg_pr
 }
 
 /*
+ * The allowlist entry that covers p for as long as a block that expires at
+ * expires_ns (0: never) lasts, or failing that the one that covers it
+ * now and expires first.  NULL if none covers p.
+ */
+static const struct xg_entry *allow_cover(const struct xg_entry *allow, size_t n,
+					  const struct xg_prefix *p, uint64_t expires_ns)
+{
+	const struct xg_entry *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_entry *e = &allow[i];
+
+		if (!xg_prefix_covers(&e->prefix, p))
+			continue;
+		if (!e->expires_ns || (expires_ns && e->expires_ns >= expires_ns))
+			return e;
+		if (!best || e->expires_ns > best->expires_ns)
+			best = e;
+	}
+	return best;
+}
+
+/*
  * Refuse blocks that would cut the operator off: a /0, or a prefix that
  * covers the SSH client this command came through and that the allowlist
- * does not protect.  --force overrides both.
+ * does not protect for as long as the block lasts (expires_ns, 0: for
+ * good).  --force overrides both.
  */
 static int lockout_check(const struct prefix_set *set, const struct xg_entry *allow,
-			 size_t nallow)
+			 size_t nallow, uint64_t expires_ns, uint64_t now)
 {
 	struct xg_prefix me;
 	char buf[XG_PREFIX_STRLEN], mebuf[XG_PREFIX_STRLEN];
 	bool have_me = ssh_client(&me);
+	const struct xg_entry *cover = have_me ? allow_cover(allow, nallow, &me, expires_ns) : NULL;
+	bool cover_lasts = cover && (!cover->expires_ns ||
+				     (expires_ns && cover->expires_ns >= expires_ns));
 	int ret = 0;
 
 	for (size_t i = 0; i < set->count && !ret; i++) {
@@ -222,8 +251,8 @@ static int lockout_check(const struct prefix_set *set, const struct xg_entry *al
 				 xg_prefix_format(p, buf, sizeof(buf)),
 				 p->family == AF_INET ? "IPv4" : "IPv6");
 			ret = -1;
-		} else if (have_me && xg_prefix_covers(p, &me) && !on_list(allow, nallow, &me)) {
-			char what[2 * XG_PREFIX_STRLEN + 16];
+		} else if (have_me && xg_prefix_covers(p, &me) && !cover_lasts) {
+			char what[2 * XG_PREFIX_STRLEN + 16], left[XG_DURATION_STRLEN];
 
 			xg_prefix_format(&me, mebuf, sizeof(mebuf));
 			if (xg_prefix_cmp(p, &me))
@@ -231,9 +260,20 @@ static int lockout_check(const struct prefix_set *set, const struct xg_entry *al
 					 xg_prefix_format(p, buf, sizeof(buf)), mebuf);
 			else
 				snprintf(what, sizeof(what), "%s is", mebuf);
-			pr_error("%s the address of this SSH session: blocking it would lock you "
-				 "out. Allowlist your address first (xdp-guard allow %s), or add --force",
-				 what, mebuf);
+			if (cover)
+				pr_error("%s the address of this SSH session, and the allowlist "
+					 "entry %s that covers it expires in %s, before this block "
+					 "does: then you would be locked out. Allowlist your address "
+					 "for good first (xdp-guard allow %s), or add --force",
+					 what, xg_prefix_format(&cover->prefix, buf, sizeof(buf)),
+					 xg_duration_format(cover->expires_ns > now ?
+							    cover->expires_ns - now : 0,
+							    left, sizeof(left)),
+					 mebuf);
+			else
+				pr_error("%s the address of this SSH session: blocking it would lock "
+					 "you out. Allowlist your address first (xdp-guard allow %s), "
+					 "or add --force", what, mebuf);
 			ret = -1;
 		}
 	}
@@ -284,6 +324,8 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 	}
 	if (xg_state_open(o->common.pin_path, XG_OPEN_LOCK, &st))
 		goto out;
+	/* The program's clock: what entries' deadlines are kept on. */
+	now = xg_now_ns();
 	if (list == XG_BLOCKLIST) {
 		/* Read once for both checks.  Without the lockout check
 		 * (--force), an unreadable allowlist only costs the note. */
@@ -295,7 +337,8 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 				goto out;
 			}
 		}
-		if (!o->force && lockout_check(&set, allow, nallow))
+		if (!o->force &&
+		    lockout_check(&set, allow, nallow, o->ttl_ns ? now + o->ttl_ns : 0, now))
 			goto out;
 		note_allowlisted(&set, allow, nallow);
 	}
@@ -304,7 +347,6 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		pr_error("out of memory");
 		goto out;
 	}
-	now = xg_now_ns();
 	for (size_t i = 0; i < set.count; i++) {
 		entries[i].prefix = set.items[i];
 		entries[i].expires_ns = o->ttl_ns ? now + o->ttl_ns : 0;
@@ -347,6 +389,67 @@ out:
 	return ret;
 }
 
+static bool in_set(const struct prefix_set *set, const struct xg_prefix *p)
+{
+	for (size_t i = 0; i < set->count; i++)
+		if (!xg_prefix_cmp(&set->items[i], p))
+			return true;
+	return false;
+}
+
+/*
+ * Refuse to take from the allowlist what keeps the SSH client this command
+ * came through from a blocklist entry that covers it (all: the whole
+ * allowlist).  --force overrides.
+ */
+static int exposure_check(struct xg_state *st, const struct prefix_set *set, bool all)
+{
+	struct xg_entry *allow = NULL, *block = NULL;
+	const struct xg_entry *blocker = NULL, *removed = NULL;
+	char mebuf[XG_PREFIX_STRLEN], bbuf[XG_PREFIX_STRLEN], abuf[XG_PREFIX_STRLEN];
+	size_t nallow = 0, nblock = 0;
+	struct xg_prefix me;
+	int ret = 0;
+
+	if (!ssh_client(&me))
+		return 0;
+	if (xg_list_get(st, XG_ALLOWLIST, false, &allow, &nallow) ||
+	    xg_list_get(st, XG_BLOCKLIST, false, &block, &nblock)) {
+		pr_error("cannot read the lists to check the address of this SSH session; "
+			 "add --force to go ahead without the check");
+		ret = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < nblock && !blocker; i++)
+		if (xg_prefix_covers(&block[i].prefix, &me))
+			blocker = &block[i];
+	if (!blocker)
+		goto out;
+	for (size_t i = 0; i < nallow; i++) {
+		if (!xg_prefix_covers(&allow[i].prefix, &me))
+			continue;
+		if (!all && !in_set(set, &allow[i].prefix))
+			goto out;	/* still covered by what stays */
+		removed = &allow[i];
+	}
+	if (!removed)
+		goto out;	/* blocked already: nothing to lose */
+	xg_prefix_format(&me, mebuf, sizeof(mebuf));
+	xg_prefix_format(&blocker->prefix, bbuf, sizeof(bbuf));
+	if (all)
+		snprintf(abuf, sizeof(abuf), "the allowlist");
+	else
+		xg_prefix_format(&removed->prefix, abuf, sizeof(abuf));
+	pr_error("%s keeps %s, the address of this SSH session, from the blocklist's %s: "
+		 "removing it would lock you out. Unblock %s first, or add --force",
+		 abuf, mebuf, bbuf, bbuf);
+	ret = -1;
+out:
+	free(allow);
+	free(block);
+	return ret;
+}
+
 int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 {
 	struct prefix_set set = { 0 };
@@ -368,6 +471,8 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 		goto out;
 	}
 	if (xg_state_open(o->common.pin_path, XG_OPEN_LOCK, &st))
+		goto out;
+	if (list == XG_ALLOWLIST && !o->force && exposure_check(st, &set, o->all))
 		goto out;
 	if (o->all) {
 		err = xg_list_clear(st, list, &removed);

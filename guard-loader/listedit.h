@@ -20,6 +20,7 @@ struct list_add_opts {
 struct list_remove_opts {
 	struct common_opts common;
 	bool all;
+	bool force;		/* disallow only */
 	const char *file;
 	struct arg_list prefixes;
 };

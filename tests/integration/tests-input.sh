@@ -110,6 +110,31 @@ test_ssh_lockout() {
 	xg allow "$CLIENT6"
 	xg block 2001:db8:77::/48
 	expect_pass 0 6
+	# Removing the allow entry would expose the session: refused, with
+	# --all too; an entry that stays and covers it is enough.
+	rejects 1 "^Error: $CLIENT6/128 keeps $CLIENT6/128, the address of this SSH session, from the blocklist's 2001:db8:77::/48" \
+		xg disallow "$CLIENT6"
+	rejects 1 "^Error: the allowlist keeps $CLIENT6/128" xg disallow --all
+	expect_pass 0 6
+	xg allow 2001:db8:77::/64
+	xg disallow "$CLIENT6"
+	expect_pass 0 6
+	xg disallow --force 2001:db8:77::/64
+	expect_drop 0 6
+	# An allow entry that expires before the block does would not keep
+	# the session for long enough; one that outlasts it does.
+	export SSH_CONNECTION="$CLIENT4 50022 $SERVER4 22"
+	xg allow --ttl 5m "$CLIENT4"
+	rejects 1 "^Error: 10.77.0.0/16 covers $CLIENT4/32, the address of this SSH session, and the allowlist entry $CLIENT4/32 that covers it expires in" \
+		xg block 10.77.0.0/16
+	rejects 1 "expires in" xg block --ttl 10m 10.77.0.0/16
+	xg block --ttl 2m 10.77.0.0/16
+	expect_pass 0 4
+	xg unblock 10.77.0.0/16
+	xg disallow "$CLIENT4"
+	# A link-local session's zone names our interface, not the client.
+	export SSH_CONNECTION="fe80::77%$T-h0 50022 fe80::1%$T-h0 22"
+	rejects 1 "^Error: fe80::/64 covers fe80::77/128" xg block fe80::/64
 	# --force overrides.
 	export SSH_CONNECTION="$CLIENT4 50022 $SERVER4 22"
 	xg block --force "$CLIENT4"
