@@ -66,56 +66,59 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static int autobans(struct xg_state *st, struct xg_entry **out, size_t *n)
+static int entry_prefix_cmp(const void *key, const void *elem)
 {
-	struct xg_entry *all;
-	size_t count, kept = 0;
-	int ret = xg_list_get(st, XG_BLOCKLIST, true, &all, &count);
-
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < count; i++)
-		if (all[i].origin == GUARD_ORIGIN_AUTOBAN)
-			all[kept++] = all[i];
-	*out = all;
-	*n = kept;
-	return 0;
+	return xg_prefix_cmp(key, &((const struct xg_entry *)elem)->prefix);
 }
 
-/* Report auto-bans that were there last time and are gone or expired now. */
+/* Keep the entries of e that are live auto-bans, in place; their count. */
+static size_t keep_live_bans(struct xg_entry *e, size_t n, uint64_t now)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (e[i].origin == GUARD_ORIGIN_AUTOBAN &&
+		    (!e[i].expires_ns || e[i].expires_ns > now))
+			e[kept++] = e[i];
+	return kept;
+}
+
+/*
+ * Report the auto-bans that were live last time and have ended since: gone
+ * from the blocklist, or expired.  One that became a manual entry (blocked
+ * again by hand) has not ended for the source, which is still dropped, and
+ * is no longer ours to follow.
+ */
 static int watch_unbans(struct xg_events *ev, uint64_t now)
 {
 	struct xg_entry *cur;
-	size_t ncur, live = 0;
+	size_t ncur;
 	int ret;
 
-	ret = autobans(ev->st, &cur, &ncur);
+	/* Sorted by prefix (xg_list_get), so each old ban is one search. */
+	ret = xg_list_get(ev->st, XG_BLOCKLIST, true, &cur, &ncur);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < ev->nbans; i++) {
 		const struct xg_entry *old = &ev->bans[i];
-		const struct xg_entry *found = NULL;
+		const struct xg_entry *found;
 		struct xg_event out = { .type = XG_EVENT_UNBAN, .time_ns = now };
 
-		for (size_t j = 0; j < ncur && !found; j++)
-			if (!xg_prefix_cmp(&cur[j].prefix, &old->prefix))
-				found = &cur[j];
+		/* Still listed and live, as a ban or as a manual entry. */
+		found = bsearch(&old->prefix, cur, ncur, sizeof(*cur), entry_prefix_cmp);
 		if (found && (!found->expires_ns || found->expires_ns > now))
 			continue;
 		out.source = old->prefix;
 		out.rule = old->rule;
 		out.reason = GUARD_REASON_BAN;
-		out.expired = found || (old->expires_ns && old->expires_ns <= now);
+		out.expired = found != NULL;
 		ev->fn(&out, ev->ctx);
 		ev->delivered++;
 	}
 	/* Keep only the live ones, so each unban is told once. */
-	for (size_t j = 0; j < ncur; j++)
-		if (!cur[j].expires_ns || cur[j].expires_ns > now)
-			cur[live++] = cur[j];
 	free(ev->bans);
 	ev->bans = cur;
-	ev->nbans = live;
+	ev->nbans = keep_live_bans(cur, ncur, now);
 	ev->last_watch_ns = now;
 	return 0;
 }
@@ -137,13 +140,16 @@ int xg_events_open(struct xg_state *st, xg_event_fn fn, void *ctx, struct xg_eve
 		free(ev);
 		return ret;
 	}
-	/* Bans already in place when we start are not news, but their end is. */
-	ret = autobans(st, &ev->bans, &ev->nbans);
+	/* Bans already in place when we start are not news, but their end
+	 * is.  Those that ended before, expired but not yet pruned, are
+	 * neither. */
+	ret = xg_list_get(st, XG_BLOCKLIST, true, &ev->bans, &ev->nbans);
 	if (ret) {
 		xg_events_close(ev);
 		return ret;
 	}
 	ev->last_watch_ns = xg_now_ns();
+	ev->nbans = keep_live_bans(ev->bans, ev->nbans, ev->last_watch_ns);
 	*out = ev;
 	return 0;
 }

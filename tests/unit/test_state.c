@@ -535,6 +535,81 @@ START_TEST(test_add_nothing)
 }
 END_TEST
 
+/* ---- unbans, as xg_events_poll() tells them --------------------------- */
+
+struct unbans_seen {
+	int count;
+	struct xg_event last;
+};
+
+static void count_unban(const struct xg_event *ev, void *ctx)
+{
+	struct unbans_seen *seen = ctx;
+
+	if (ev->type == XG_EVENT_UNBAN) {
+		seen->count++;
+		seen->last = *ev;
+	}
+}
+
+/* Past the interval at which the blocklist is looked at, then a poll. */
+static void poll_after_watch(struct xg_events *ev)
+{
+	struct timespec ts = { .tv_sec = 1, .tv_nsec = 200 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	ck_assert_int_ge(xg_events_poll(ev, 0), 0);
+}
+
+/* A ban that ended before the watch began, expired but not pruned yet, was
+ * never live for it: no unban, on the first look or any later one. */
+START_TEST(test_unban_not_told_for_old_ban)
+{
+	struct xg_entry old = entry("192.0.2.9", xg_now_ns() + 1000, GUARD_ORIGIN_AUTOBAN);
+	struct timespec ms = { .tv_nsec = 1000 * 1000 };
+	struct unbans_seen seen = { 0 };
+	struct xg_events *ev;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &old, 1, NULL), 0);
+	nanosleep(&ms, NULL);
+	ck_assert_int_eq(xg_events_open(st, count_unban, &seen, &ev), 0);
+	poll_after_watch(ev);
+	poll_after_watch(ev);
+	xg_events_close(ev);
+	ck_assert_int_eq(seen.count, 0);
+}
+END_TEST
+
+/* A ban blocked again by hand is a manual entry now: the source is still
+ * dropped, so no unban, then or when the manual entry goes.  A ban removed
+ * beside it is told, once. */
+START_TEST(test_unban_not_told_when_made_manual)
+{
+	uint64_t later = xg_now_ns() + 3600 * NS;
+	struct xg_entry bans[] = {
+		entry("192.0.2.9", later, GUARD_ORIGIN_AUTOBAN),
+		entry("198.51.100.7", later, GUARD_ORIGIN_AUTOBAN),
+	};
+	struct xg_entry manual = entry("192.0.2.9", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_prefix removed = unit_prefix("198.51.100.7");
+	struct unbans_seen seen = { 0 };
+	struct xg_events *ev;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, bans, 2, NULL), 0);
+	ck_assert_int_eq(xg_events_open(st, count_unban, &seen, &ev), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &manual, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &removed, 1, NULL), 0);
+	poll_after_watch(ev);
+	ck_assert_int_eq(seen.count, 1);
+	ck_assert_int_eq(xg_prefix_cmp(&seen.last.source, &removed), 0);
+	ck_assert(!seen.last.expired);
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &manual.prefix, 1, NULL), 0);
+	poll_after_watch(ev);
+	xg_events_close(ev);
+	ck_assert_int_eq(seen.count, 1);
+}
+END_TEST
+
 START_TEST(test_add_updates)
 {
 	uint64_t t1 = xg_now_ns() + 600 * NS, t2 = t1 + 600 * NS;
@@ -3114,6 +3189,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
+	tcase_add_test(tc, test_unban_not_told_for_old_ban);
+	tcase_add_test(tc, test_unban_not_told_when_made_manual);
 	tcase_add_test(tc, test_counters_zero);
 	tcase_add_test(tc, test_counters_sum_cpus);
 	tcase_add_test(tc, test_lock_excludes);
