@@ -158,7 +158,7 @@ static int run_load(void *opts)
 	const struct load_opts *o = opts;
 	const char *pin = o->common.pin_path ? o->common.pin_path : XG_DEFAULT_PIN_PATH;
 	int ifindexes[64], lock_fd = -1, ret = EXIT_FAIL, err;
-	bool created;
+	bool created, stuck = false;
 	struct xg_state *st = NULL;
 	size_t n = o->ifaces.count, attached = 0;
 
@@ -182,7 +182,8 @@ static int run_load(void *opts)
 		}
 	}
 
-	/* A failed first load must not leave an empty pin path behind. */
+	/* A failed first load must leave nothing behind: no empty pin path,
+	 * and no maps that commands would fill while nothing reads them. */
 	created = access(pin, F_OK) != 0;
 	lock_fd = xg_pin_path_lock(pin, true);
 	if (lock_fd < 0)
@@ -229,15 +230,20 @@ rollback:
 		struct xdp_placement p;
 
 		if (placement_get(ifindexes[attached], NULL, &p) > 0 && p.guard_pos >= 0) {
-			placement_detach_guard(&p);
-			pr_warn("undid the load on %s\n", p.ifname);
+			if (placement_detach_guard(&p)) {
+				stuck = true;
+				pr_warn("cannot undo the load on %s: unload it by hand\n",
+					p.ifname);
+			} else
+				pr_warn("undid the load on %s\n", p.ifname);
 		}
 	}
 out:
 	xg_state_close(st);
-	/* rmdir refuses a directory that holds anything, maps included. */
-	if (ret != EXIT_OK && created)
-		rmdir(pin);
+	/* The maps this load pinned, unless a program it could not detach
+	 * still uses them. */
+	if (ret != EXIT_OK && created && !stuck)
+		xg_pin_path_remove(pin);
 	xg_pin_path_unlock(lock_fd);
 	return ret;
 }

@@ -379,7 +379,9 @@ int xg_pin_path_remove(const char *pin_path)
 	}
 	/* Other tools may pin their own objects here (xdp-loader --pin-path
 	 * shares directories): then the directory stays. */
-	if (rmdir(pin_path) && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT)
+	/* A bpffs mount point itself cannot go (EBUSY), nor need it. */
+	if (rmdir(pin_path) && errno != ENOTEMPTY && errno != EEXIST && errno != ENOENT &&
+	    errno != EBUSY)
 		pr_warn("cannot remove %s: %s\n", pin_path, strerror(errno));
 	return 0;
 }

@@ -251,4 +251,12 @@ test_load_refused_leaves_no_state() {
 	# not happen.
 	must_fail 1 "no xdp-guard state" xg list
 	[ ! -e "$PIN" ] || fail "a refused load left $PIN: $(ls -A "$PIN")"
+	# An attach that fails after the maps were pinned (a bridge has no
+	# native XDP) takes them away again: a block would otherwise succeed
+	# with nothing to enforce it.
+	ip link add "${T}b0" type bridge
+	must_fail 1 "cannot attach to ${T}b0" xg load "${T}b0"
+	ip link del "${T}b0"
+	must_fail 1 "no xdp-guard state" xg block 192.0.2.1
+	[ ! -e "$PIN" ] || fail "a failed load left $PIN: $(ls -A "$PIN")"
 }
