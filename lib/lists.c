@@ -517,6 +517,9 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 	if (ret) {
 		pr_warn("cannot update the indexes: %s; nothing was added\n", strerror(-ret));
 		xg_lone_hosts_free(&lone);
+		/* What it did write may say "blocked" of a prefix that is
+		 * not on the list: build the indexes again from the lists. */
+		refresh(st, true, false);
 		return ret;
 	}
 	p.keys = malloc(BATCH * KEY_MAX);
@@ -695,8 +698,14 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 		enum xg_map_id map = entry_key(list, &prefixes[i], key);
 
 		/* ENOENT here is the same prefix given twice. */
-		if (bpf_map_delete_elem(st->map_fds[map], key) && errno != ENOENT)
-			return -errno;
+		if (bpf_map_delete_elem(st->map_fds[map], key) && errno != ENOENT) {
+			int ret = -errno;
+
+			/* The indexes must not go on dropping for what did
+			 * leave, nor stay off for the lone hosts. */
+			xg_state_refresh(st);
+			return ret;
+		}
 	}
 	if (only_v4_hosts_left(st, list, prefixes, n) &&
 	    xg_index4_remove_hosts(st, prefixes, n) == 0)
