@@ -619,6 +619,10 @@ END_TEST
  * alone drops it before the full path, and must give the full path's
  * answer, reason included.  The cells below have no allow bit, so with an
  * empty allowlist (GUARD_SKIP_ALLOW_V4) the early verdict is what decides.
+ * What these tests check is that answer.  Whether the early path or the
+ * full one gave it cannot be seen in a verdict, by design: an early
+ * verdict that always went on would pass them too, and only the cost
+ * (the benchmark's section 1) would tell.
  */
 #define CELL_BLOCKS (GUARD_CELL_HOST | GUARD_CELL_NET)
 #define EARLY (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4)
