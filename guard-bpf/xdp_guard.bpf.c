@@ -395,9 +395,11 @@ static __always_inline __u32 blocked_indexed_v6(struct packet *pkt, __u32 skip)
 		if (entry_live(e))
 			return block_reason(e);
 	}
-	if (d->len)
+	/* A ban inside: the longest match may be it, with its own reason. */
+	if (d->len && !(d->flags & GUARD_DIR6_BANS))
 		return GUARD_REASON_BLOCK;
-	if ((d->flags & (GUARD_DIR_TIMED | GUARD_DIR_DEEP)) || (skip & GUARD_INDEX_V6_SHORT))
+	if ((d->flags & (GUARD_DIR_TIMED | GUARD_DIR_DEEP | GUARD_DIR6_BANS)) ||
+	    (skip & GUARD_INDEX_V6_SHORT))
 		return blocked_by_trie_v6(pkt);
 	return 0;
 }

@@ -437,10 +437,13 @@ struct guard_deep_v4 {
  * deadline and made by hand, plus one (0: none); flags: GUARD_DIR_HOST
  * (addresses in the host hash), GUARD_DIR_TIMED (such a prefix with a
  * deadline) and GUARD_DIR_DEEP (longer prefixes inside); both of the
- * latter send the lookup to the trie.  Not used while a rule may
- * auto-ban: bans go anywhere in IPv6.
+ * latter send the lookup to the trie.  GUARD_DIR6_BANS: an auto-ban
+ * prefix lies here, so len may not answer for it (the longest match is a
+ * ban, not a block): the trie tells.  Not used while a rule may
+ * auto-ban: bans go anywhere in IPv6; a ban outlives its rule, though.
  */
 #define GUARD_DIR6_SPREAD_MIN	24	/* shortest prefix spread over its /32s */
+#define GUARD_DIR6_BANS		0x01	/* in flags, beside HOST, DEEP, TIMED */
 #define GUARD_DIR_V6_MAX	524288
 
 struct guard_dir_v6 {

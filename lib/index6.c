@@ -52,6 +52,8 @@ static void index_entry(struct index6 *ix, const uint8_t addr[16], unsigned int 
 			const struct guard_entry *val)
 {
 	bool plain = !val->expires_ns && val->origin == GUARD_ORIGIN_MANUAL;
+	/* A host's ban is found in the host hash before len is asked. */
+	__u8 bans = val->origin == GUARD_ORIGIN_AUTOBAN && len < 128 ? GUARD_DIR6_BANS : 0;
 	struct guard_dir_v6 *d;
 	uint32_t first;
 
@@ -66,7 +68,7 @@ static void index_entry(struct index6 *ix, const uint8_t addr[16], unsigned int 
 	if (len > 32) {
 		d = item(ix, htonl(first));
 		if (d)
-			d->flags |= GUARD_DIR_DEEP;
+			d->flags |= GUARD_DIR_DEEP | bans;
 		return;
 	}
 	if (len < GUARD_DIR6_SPREAD_MIN) {
@@ -79,7 +81,7 @@ static void index_entry(struct index6 *ix, const uint8_t addr[16], unsigned int 
 		if (!d)
 			return;
 		if (!plain)
-			d->flags |= GUARD_DIR_TIMED;
+			d->flags |= GUARD_DIR_TIMED | bans;
 		else if (d->len < len + 1)
 			d->len = len + 1;
 	}

@@ -103,12 +103,11 @@ static void tcp_syn(unsigned char *p)
 	put16(p + 14, 65535);
 }
 
-/* Ethernet, IPv4 or IPv6 from src, TCP SYN. */
-static struct frame tcp_from(const char *src)
+/* Ethernet, IPv4 or IPv6 from p's address, TCP SYN. */
+static struct frame tcp_from_prefix(const struct xg_prefix p)
 {
 	struct frame f = { .len = 0 };
 	unsigned char *ip;
-	struct xg_prefix p = unit_prefix(src);
 
 	if (p.family == AF_INET) {
 		eth(&f, 0x0800);
@@ -139,6 +138,11 @@ static struct frame tcp_from(const char *src)
 	tcp_syn(f.data + f.len);
 	f.len += 20;
 	return f;
+}
+
+static struct frame tcp_from(const char *src)
+{
+	return tcp_from_prefix(unit_prefix(src));
 }
 
 /* ---- running ------------------------------------------------------------ */
@@ -350,6 +354,274 @@ START_TEST(test_autoban_entry_drops)
 }
 END_TEST
 
+/* ---- the indexes against the plain lookups ------------------------------ */
+
+/*
+ * The program answers most sources from the indexes user space builds
+ * (guard_maps.h), and IPv4 ones before the full parse (early_verdict_v4);
+ * with the config's bits all clear it asks every list itself.  Both must
+ * give every source the same verdict and reason.  Lists made at random
+ * from a fixed seed (XG_INDEX_SEED=N for another), crowded into a few /16s
+ * and /32s so that entries share /24s and nest: hosts and prefixes of the
+ * lengths where the indexes change their ways, with and without deadlines
+ * (some already past), by hand and by auto-ban, on both lists, added in
+ * batches and partly removed again.  Each source is run with the indexes,
+ * then again with every config bit clear.
+ */
+#define INDEX_ROUNDS 4
+#define INDEX_ENTRIES 70
+#define INDEX_RANDOM_PROBES 150
+
+static uint64_t index_rng;
+
+static uint64_t index_rnd(void)
+{
+	uint64_t z = (index_rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static unsigned int below(unsigned int n)
+{
+	return (unsigned int)(index_rnd() % n);
+}
+
+/* wide: an IPv4 /24 anywhere in its /16, where a host is likely alone (and
+ * named by its /24's lone-host byte); else one of a few, crowded. */
+static void random_addr(int family, struct xg_prefix *p, bool wide)
+{
+	static const uint8_t nets4[][2] = { { 10, 1 }, { 10, 2 }, { 192, 0 }, { 198, 51 } };
+
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	if (family == AF_INET) {
+		const uint8_t *net = nets4[below(4)];
+
+		p->len = 32;
+		p->addr[0] = net[0];
+		p->addr[1] = net[1];
+		p->addr[2] = (uint8_t)(wide ? below(256) : below(3) * 64 + below(3));
+		p->addr[3] = (uint8_t)below(256);
+	} else {
+		p->len = 128;
+		p->addr[0] = 0x20;
+		p->addr[1] = 0x01;
+		p->addr[2] = 0x0d;
+		p->addr[3] = (uint8_t)(0xb8 + below(2));
+		p->addr[4] = (uint8_t)below(2);
+		p->addr[5] = (uint8_t)below(3);
+		p->addr[7] = (uint8_t)below(2);
+		p->addr[8] = (uint8_t)below(3);
+		p->addr[15] = (uint8_t)below(256);
+	}
+}
+
+/* Clear the bits past p's length (to_last: set them). */
+static void fill_host_bits(struct xg_prefix *p, bool to_last)
+{
+	unsigned int bits = p->family == AF_INET ? 32 : 128;
+
+	for (unsigned int b = p->len; b < bits; b++) {
+		uint8_t bit = (uint8_t)(0x80 >> (b % 8));
+
+		if (to_last)
+			p->addr[b / 8] |= bit;
+		else
+			p->addr[b / 8] &= (uint8_t)~bit;
+	}
+}
+
+/* p's address plus delta (+1 or -1), as a host. */
+static struct xg_prefix step(struct xg_prefix p, int delta)
+{
+	int i = p.family == AF_INET ? 3 : 15;
+
+	p.len = p.family == AF_INET ? 32 : 128;
+	for (; i >= 0; i--) {
+		uint8_t old = p.addr[i];
+
+		p.addr[i] = (uint8_t)(old + delta);
+		if ((delta > 0 && old != 0xff) || (delta < 0 && old != 0))
+			break;
+	}
+	return p;
+}
+
+static struct xg_entry random_entry(enum xg_list list, uint64_t now)
+{
+	static const uint8_t lens4[] = { 8, 12, 15, 16, 17, 20, 23, 24, 25, 26, 28, 30, 31 };
+	static const uint8_t lens6[] = { 16, 24, 28, 32, 33, 40, 48, 56, 64, 96, 120, 127 };
+	struct xg_entry e;
+	bool host = below(10) < 4;
+
+	memset(&e, 0, sizeof(e));
+	random_addr(below(2) ? AF_INET : AF_INET6, &e.prefix, host && below(2));
+	if (!host)
+		e.prefix.len = e.prefix.family == AF_INET ? lens4[below(sizeof(lens4))] :
+							    lens6[below(sizeof(lens6))];
+	fill_host_bits(&e.prefix, false);
+	e.origin = GUARD_ORIGIN_MANUAL;
+	switch (below(6)) {
+	case 0:
+		e.expires_ns = now + 3600 * NS;
+		break;
+	case 1:
+		e.expires_ns = now + 1000 * 1000;	/* past by the probes */
+		break;
+	}
+	/* Auto-bans as the program makes them: IPv4 hosts, IPv6 hosts and
+	 * the prefixes of xdp-guard config --ipv6-prefix. */
+	if (list == XG_BLOCKLIST && below(5) == 0 &&
+	    (e.prefix.family == AF_INET ? e.prefix.len == 32 :
+	     e.prefix.len == 128 || e.prefix.len == 64 || e.prefix.len == 48)) {
+		e.origin = GUARD_ORIGIN_AUTOBAN;
+		e.expires_ns = now + (below(4) ? 3600 * NS : 1000 * 1000);
+	}
+	return e;
+}
+
+struct probes {
+	struct xg_prefix *addr;
+	unsigned int *reason;
+	size_t n, cap;
+};
+
+static void probe_add(struct probes *pr, struct xg_prefix p)
+{
+	if (pr->n == pr->cap) {
+		pr->cap = pr->cap ? pr->cap * 2 : 256;
+		pr->addr = realloc(pr->addr, pr->cap * sizeof(*pr->addr));
+		pr->reason = realloc(pr->reason, pr->cap * sizeof(*pr->reason));
+		ck_assert_ptr_nonnull(pr->addr);
+		ck_assert_ptr_nonnull(pr->reason);
+	}
+	pr->addr[pr->n++] = p;
+}
+
+/* Inside an entry (its first, last and a random address) and around it. */
+static void probes_for(struct probes *pr, const struct xg_prefix *e)
+{
+	struct xg_prefix first = *e, last = *e, mid = *e;
+	unsigned int bits = e->family == AF_INET ? 32 : 128;
+
+	fill_host_bits(&last, true);
+	for (unsigned int b = e->len; b < bits; b++)
+		if (below(2))
+			mid.addr[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+	probe_add(pr, step(first, 0));
+	probe_add(pr, step(last, 0));
+	probe_add(pr, step(mid, 0));
+	probe_add(pr, step(first, -1));
+	probe_add(pr, step(last, 1));
+}
+
+static void set_skip_bits(int fd, uint32_t skip)
+{
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &zero, &cfg), 0);
+	cfg.skip_lists = skip;
+	ck_assert_int_eq(bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY), 0);
+}
+
+static void index_round(unsigned int round)
+{
+	struct xg_entry block[INDEX_ENTRIES], allow[INDEX_ENTRIES / 7];
+	struct xg_prefix gone[INDEX_ENTRIES / 7];
+	/* Every other round without an allowlist: the usual configuration,
+	 * which the early verdict tells by one test (EARLY_USUAL). */
+	size_t nblock = INDEX_ENTRIES, nallow = round % 2 ? INDEX_ENTRIES / 7 : 0, ngone = 0;
+	struct timespec nap = { 0, 20 * 1000 * 1000 };
+	int cfg_fd = xg_state_map_fd(st, "xg_config");
+	struct probes pr = { 0 };
+	struct guard_config cfg;
+	uint64_t now = xg_now_ns();
+	uint32_t zero = 0;
+
+	ck_assert_int_ge(cfg_fd, 0);
+	for (size_t i = 0; i < nblock; i++)
+		block[i] = random_entry(XG_BLOCKLIST, now);
+	for (size_t i = 0; i < nallow; i++)
+		allow[i] = random_entry(XG_ALLOWLIST, now);
+	/* In batches: the first builds the indexes, the others add to them. */
+	if (nallow)
+		ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, nallow, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, nblock / 2, NULL), 0);
+	for (size_t i = nblock / 2; i < nblock; i += 5)
+		ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block + i,
+					     nblock - i < 5 ? nblock - i : 5, NULL), 0);
+	/* Some go again (each prefix once: a later entry may have replaced
+	 * an earlier one of the same prefix). */
+	for (size_t i = 0; i < nblock && ngone < sizeof(gone) / sizeof(gone[0]); i += 7) {
+		bool seen = false;
+
+		for (size_t j = 0; j < ngone; j++)
+			seen |= !xg_prefix_cmp(&gone[j], &block[i].prefix);
+		if (!seen)
+			gone[ngone++] = block[i].prefix;
+	}
+	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, gone, ngone, NULL), 0);
+	nanosleep(&nap, NULL);
+
+	for (size_t i = 0; i < nblock; i++)
+		probes_for(&pr, &block[i].prefix);
+	for (size_t i = 0; i < nallow; i++)
+		probes_for(&pr, &allow[i].prefix);
+	for (size_t i = 0; i < INDEX_RANDOM_PROBES; i++) {
+		struct xg_prefix p;
+
+		random_addr(below(2) ? AF_INET : AF_INET6, &p, false);
+		probe_add(&pr, p);
+	}
+
+	/* The indexes must be in use, or this compares the lookups with
+	 * themselves. */
+	ck_assert_int_eq(bpf_map_lookup_elem(cfg_fd, &zero, &cfg), 0);
+	ck_assert_msg((cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6)) ==
+			      (GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6),
+		      "round %u: the indexes are not in use (skip bits %#x)", round,
+		      cfg.skip_lists);
+	for (size_t i = 0; i < pr.n; i++) {
+		struct frame f = tcp_from_prefix(pr.addr[i]);
+		int verdict;
+
+		pr.reason[i] = run(&f, &verdict);
+	}
+	set_skip_bits(cfg_fd, 0);
+	for (size_t i = 0; i < pr.n; i++) {
+		struct frame f = tcp_from_prefix(pr.addr[i]);
+		char buf[XG_PREFIX_STRLEN];
+		unsigned int plain;
+		int verdict;
+
+		plain = run(&f, &verdict);
+		ck_assert_msg(plain == pr.reason[i],
+			      "round %u, seed %#llx: %s is %s through the indexes, %s "
+			      "through the plain lookups", round,
+			      (unsigned long long)index_rng,
+			      xg_prefix_format(&pr.addr[i], buf, sizeof(buf)),
+			      xg_reason_name(pr.reason[i]), xg_reason_name(plain));
+	}
+	set_skip_bits(cfg_fd, cfg.skip_lists);
+	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
+	ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
+	free(pr.addr);
+	free(pr.reason);
+}
+
+START_TEST(test_index_agrees_with_lookups)
+{
+	const char *seed = getenv("XG_INDEX_SEED");
+
+	index_rng = seed && *seed ? strtoull(seed, NULL, 0) : 0x696e646578ull;
+	for (unsigned int round = 0; round < INDEX_ROUNDS; round++)
+		index_round(round);
+}
+END_TEST
+
 Suite *program_suite(void)
 {
 	Suite *s = suite_create("program");
@@ -367,6 +639,7 @@ Suite *program_suite(void)
 	tcase_add_test(tc, test_removed_entries_stop_matching);
 	tcase_add_test(tc, test_deadline_on_program_clock);
 	tcase_add_test(tc, test_autoban_entry_drops);
+	tcase_add_test(tc, test_index_agrees_with_lookups);
 	suite_add_tcase(s, tc);
 	return s;
 }

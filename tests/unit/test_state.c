@@ -2374,7 +2374,8 @@ START_TEST(test_dir6_deep_timed)
 		/* The edges: one bit past a /32, one short of a host. */
 		entry("2001:dba:8000::/33", 0, GUARD_ORIGIN_MANUAL),
 		entry("2001:dbb::2/127", 0, GUARD_ORIGIN_MANUAL),
-		/* Timed or not, deep is deep. */
+		/* Timed or not, deep is deep; a ban also says it is one,
+		 * so that no plain len around it answers for it. */
 		entry("2001:dbc:1::/48", ahead, GUARD_ORIGIN_AUTOBAN),
 	};
 	struct xg_entry timed[] = {
@@ -2392,23 +2393,28 @@ START_TEST(test_dir6_deep_timed)
 		entry("2001:db8::/32", 0, GUARD_ORIGIN_MANUAL),
 	};
 	const struct dir6_run deep_runs[] = {
-		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0dbc), 0, GUARD_DIR_DEEP },
+		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0dbb), 0, GUARD_DIR_DEEP },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbc), 0,
+		  GUARD_DIR_DEEP | GUARD_DIR6_BANS },
 	};
 	const struct dir6_run timed_runs[] = {
-		deep_runs[0],
-		{ NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc1), 0, GUARD_DIR_TIMED },
+		deep_runs[0], deep_runs[1],
+		{ NET32(0x2001, 0x0dc0), NET32(0x2001, 0x0dc0), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dc1), NET32(0x2001, 0x0dc1), 0,
+		  GUARD_DIR_TIMED | GUARD_DIR6_BANS },
 		{ NET32(0x2001, 0x0dc4), NET32(0x2001, 0x0dc7), 0, GUARD_DIR_TIMED },
 		{ NET32(0x2001, 0x0dd0), NET32(0x2001, 0x0dd0), 0, GUARD_DIR_HOST },
 	};
 	const struct dir6_run all_runs[] = {
-		timed_runs[0], timed_runs[1], timed_runs[2], timed_runs[3],
+		timed_runs[0], timed_runs[1], timed_runs[2], timed_runs[3], timed_runs[4],
+		timed_runs[5],
 		{ NET32(0x2001, 0x0dc5), NET32(0x2001, 0x0dc5), DIR6_LEN(32), 0 },
 		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), DIR6_LEN(32), 0 },
 	};
 
 	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, deep, ARRAY_LEN(deep), NULL), 0);
-	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, deep_runs, 1), 5);
+	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, deep_runs, 2), 5);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, timed, ARRAY_LEN(timed), NULL), 0);
 	ck_assert_uint_eq(assert_dir6_rebuilt(GUARD_INDEX_V6, timed_runs,
 					      ARRAY_LEN(timed_runs)), 5 + 2 + 4 + 1);
@@ -2805,7 +2811,8 @@ START_TEST(test_dir6_readd_with_deadline)
 	};
 	const struct dir6_run timed_runs[] = {
 		{ NET32(0x2001, 0x0db8), NET32(0x2001, 0x0db8), 0, GUARD_DIR_TIMED },
-		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbf), 0, GUARD_DIR_TIMED },
+		{ NET32(0x2001, 0x0dbc), NET32(0x2001, 0x0dbf), 0,
+		  GUARD_DIR_TIMED | GUARD_DIR6_BANS },
 	};
 
 	ck_assert_int_eq(xg_state_refresh(st), 0);
