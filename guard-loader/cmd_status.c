@@ -163,6 +163,8 @@ static int run_status(void *opts)
 		printf("Lists:\n  blocklist  %zu (%zu auto-ban%s)\n  allowlist  %zu\n",
 		       nblock, nbans, nbans == 1 ? "" : "s", nallow);
 		printf("Rate-limit rules (%zu):\n", nrules);
+		if (!nrules)
+			printf("  none\n");
 		limit_print_rules(rules, nrules, false);
 		printf("  tracked sources %zu, events lost %llu\n", nsources,
 		       (unsigned long long)events_lost);

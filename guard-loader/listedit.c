@@ -301,6 +301,40 @@ static void note_allowlisted(const struct prefix_set *set, const struct xg_entry
 		pr_warn("Note: %zu more blocked prefixes are on the allowlist\n", noted - 5);
 }
 
+/* Which part of the list is full: the blocklist keeps single addresses
+ * apart from prefixes, each with its own room (block(8), Capacity). */
+static void full_error(enum xg_list list, const struct xg_prefix *p)
+{
+	bool host = p->len == (p->family == AF_INET ? 32 : 128);
+
+	pr_error("the %s has no room for more %s %s; nothing was changed",
+		 xg_list_name(list), p->family == AF_INET ? "IPv4" : "IPv6",
+		 list == XG_BLOCKLIST ? (host ? "addresses" : "prefixes") : "entries");
+}
+
+/*
+ * ::ffff:a.b.c.d is an IPv6 key: it matches IPv6 packets that carry it as
+ * their source, never IPv4 traffic from a.b.c.d, which is what an operator
+ * who types it usually means.  Say so, and go on.
+ */
+static void note_v4_mapped(const struct prefix_set *set)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char buf[XG_PREFIX_STRLEN], v4[INET_ADDRSTRLEN];
+
+	for (size_t i = 0; i < set->count; i++) {
+		const struct xg_prefix *p = &set->items[i];
+
+		if (p->family != AF_INET6 || p->len <= 96 || memcmp(p->addr, mapped, 12))
+			continue;
+		inet_ntop(AF_INET, p->addr + 12, v4, sizeof(v4));
+		pr_warn("Note: %s is an IPv4-mapped IPv6 prefix: it matches IPv6 packets that "
+			"carry it, not IPv4 traffic (for that, give %s)\n",
+			xg_prefix_format(p, buf, sizeof(buf)), p->len == 128 ? v4 : "the IPv4 prefix");
+		return;
+	}
+}
+
 int listedit_add(enum xg_list list, const struct list_add_opts *o)
 {
 	struct prefix_set set = { 0 };
@@ -318,7 +352,11 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		goto out;
 	ret = EXIT_FAIL;
 	if (set.count == 0) {
-		pr_error("nothing to add: give PREFIX... or --file FILE");
+		if (o->file)
+			pr_error("nothing to add: %s holds no prefix, and none was given",
+				 o->file);
+		else
+			pr_error("nothing to add: give PREFIX... or --file FILE");
 		ret = EXIT_USAGE;
 		goto out;
 	}
@@ -342,6 +380,7 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 			goto out;
 		note_allowlisted(&set, allow, nallow);
 	}
+	note_v4_mapped(&set);
 	entries = calloc(set.count, sizeof(*entries));
 	if (!entries) {
 		pr_error("out of memory");
@@ -370,7 +409,7 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 				 xg_prefix_format(&set.items[failed], pbuf, sizeof(pbuf)),
 				 xg_list_name(list), strerror(-err));
 		else
-			pr_error("the %s is full; nothing was changed", xg_list_name(list));
+			full_error(list, &set.items[failed]);
 		goto out;
 	}
 	for (size_t i = 0; i < set.count && o->common.verbose; i++)
@@ -465,8 +504,13 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 		goto out;
 	ret = EXIT_FAIL;
 	if (o->all == (set.count > 0)) {
-		pr_error(o->all ? "give either PREFIX... and --file, or --all" :
-				  "nothing to remove: give PREFIX..., --file FILE or --all");
+		if (o->all)
+			pr_error("--all removes every entry: give it without PREFIX... and --file");
+		else if (o->file)
+			pr_error("nothing to remove: %s holds no prefix, and none was given",
+				 o->file);
+		else
+			pr_error("nothing to remove: give PREFIX..., --file FILE or --all");
 		ret = EXIT_USAGE;
 		goto out;
 	}

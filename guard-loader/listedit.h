@@ -31,7 +31,7 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o);
 #define LIST_TTL_SPEC(what)							\
 	{ .type = OPT_DURATION, .name = "ttl", .short_name = 't',		\
 	  .offset = offsetof(struct list_add_opts, ttl_ns), .metavar = "DURATION", \
-	  .help = "remove the " what " entries after DURATION (90s, 15m, 2h, 7d, 1w)" }
+	  .help = "the " what " entries expire after DURATION (90s, 15m, 2h, 7d, 1w)" }
 #define LIST_FILE_SPEC(opts_type)							\
 	{ .type = OPT_STRING, .name = "file", .short_name = 'f',		\
 	  .offset = offsetof(opts_type, file), .metavar = "FILE",			\

@@ -147,6 +147,42 @@ static int set_value(const struct command *cmd, const struct opt_spec *s,
 	}
 }
 
+/*
+ * Why getopt_long() refused a long option: a prefix of more than one
+ * option, a value for a flag, or no such option.  It says only "?".
+ */
+static void report_long_option(const struct option *longopts, const char *what)
+{
+	const char *name = what + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name), matches = 0;
+	const struct option *match = NULL;
+	char list[256] = "";
+
+	if (strncmp(what, "--", 2)) {
+		pr_error("unknown option %s", what);
+		return;
+	}
+	for (const struct option *o = longopts; o->name; o++) {
+		if (strncmp(o->name, name, len))
+			continue;
+		if (strlen(o->name) == len) {
+			match = o;
+			matches = 1;
+			break;
+		}
+		match = o;
+		matches++;
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s--%s",
+			 matches > 1 ? ", " : "", o->name);
+	}
+	if (matches > 1)
+		pr_error("ambiguous option %.*s: it could be %s", (int)(len + 2), what, list);
+	else if (match && eq && match->has_arg == no_argument)
+		pr_error("option --%s takes no value", match->name);
+	else
+		pr_error("unknown option %s", what);
+}
+
 int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 {
 	size_t n = count_specs(cmd->opts);
@@ -212,9 +248,10 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 			if (optopt && optopt < 256)
 				pr_error(c == ':' ? "option -%c needs a value" :
 					 "unknown option -%c", optopt);
+			else if (c == ':')
+				pr_error("option %s needs a value", what);
 			else
-				pr_error(c == ':' ? "option %s needs a value" :
-					 "unknown option %s", what);
+				report_long_option(longopts, what);
 			usage_hint(cmd);
 			ret = -1;
 			goto out;

@@ -64,7 +64,8 @@ int xg_duration_parse(const char *text, uint64_t *out_ns, const char **why)
 			mult = 1;
 		} else {
 			mult = unit_seconds(*s);
-			if (!mult) {
+			/* "5ms" is not 5 minutes and a stray s. */
+			if (!mult || (s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) {
 				*why = "unknown unit (use s, m, h, d or w)";
 				return -EINVAL;
 			}

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <bpf/bpf.h>
 
@@ -57,8 +58,12 @@ int xg_match_parse(const char *text, struct xg_match *out, const char **why)
 		}
 		text = slash + 1;
 	}
+	if (!slash && *text >= '0' && *text <= '9' && strspn(text, "0123456789") == strlen(text)) {
+		*why = "a port needs its protocol, like 8000/tcp or 8000/udp";
+		return -EINVAL;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(protos); i++) {
-		if (strcmp(text, protos[i].name))
+		if (strcasecmp(text, protos[i].name))
 			continue;
 		if (slash && protos[i].proto != IPPROTO_TCP && protos[i].proto != IPPROTO_UDP) {
 			*why = "only tcp and udp have ports";

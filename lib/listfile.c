@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * List files: one prefix per line, '#' comments, blank lines.  The format
- * of FireHOL's .netset and .ipset files, and of most published blocklists.
+ * of FireHOL's .netset and .ipset files, and of most published blocklists;
+ * ';' starts a comment too, as in Spamhaus' DROP lists ("1.2.3.0/24 ;
+ * SBL123"), and a UTF-8 byte order mark before the first line is skipped.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -52,7 +54,7 @@ int xg_listfile_read(FILE *f, struct xg_prefix **out, size_t *count,
 	*out = NULL;
 	*count = 0;
 	while ((got = getline(&line, &linecap, f)) >= 0) {
-		char *start = line, *end, *hash;
+		char *start = line, *end, *comment;
 		struct xg_prefix p;
 		const char *why;
 
@@ -63,9 +65,12 @@ int xg_listfile_read(FILE *f, struct xg_prefix **out, size_t *count,
 			ret = -EINVAL;
 			goto out;
 		}
-		hash = strchr(line, '#');
-		if (hash)
-			*hash = '\0';
+		/* Invisible in an editor, and fatal to the first address. */
+		if (lineno == 1 && !strncmp(start, "\xef\xbb\xbf", 3))
+			start += 3;
+		comment = strpbrk(start, "#;");
+		if (comment)
+			*comment = '\0';
 		while (isspace((unsigned char)*start))
 			start++;
 		end = start + strlen(start);
@@ -93,8 +98,9 @@ int xg_listfile_read(FILE *f, struct xg_prefix **out, size_t *count,
 		}
 	}
 	if (ferror(f)) {
-		set_error(err, lineno + 1, "", 0, "read error");
-		ret = -EIO;
+		/* A directory, say: getline() left the reason in errno. */
+		ret = errno ? -errno : -EIO;
+		set_error(err, lineno + 1, "", 0, strerror(-ret));
 	}
 out:
 	free(line);

@@ -475,13 +475,15 @@ static void report_add_error(enum xg_list list, enum xg_map_id map,
 {
 	char buf[XG_PREFIX_STRLEN];
 
-	/* Hash maps say E2BIG when full, LPM tries ENOSPC. */
+	/* Hash maps say E2BIG when full, LPM tries ENOSPC.  Detail for -v:
+	 * the caller reports the failure (a full list may be pruned and
+	 * the add tried again). */
 	if (err == -E2BIG || err == -ENOSPC)
-		pr_warn("the %s is full: %s holds at most %u entries; nothing was added\n",
+		pr_info("the %s is full: %s holds at most %u entries\n",
 			xg_list_name(list), xg_map_layouts[map].name,
 			xg_map_layouts[map].max_entries);
 	else
-		pr_warn("cannot add %s to the %s: %s; nothing was added\n",
+		pr_info("cannot add %s to the %s: %s\n",
 			xg_prefix_format(p, buf, sizeof(buf)), xg_list_name(list),
 			strerror(-err));
 }

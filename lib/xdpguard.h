@@ -95,9 +95,10 @@ struct xg_listfile_error {
 };
 
 /*
- * One prefix per line.  '#' starts a comment, blank lines are skipped, and
- * leading and trailing white space is ignored, so FireHOL .netset and .ipset
- * files load as they are.  The whole file is parsed before the function
+ * One prefix per line.  '#' or ';' starts a comment, blank lines are
+ * skipped, and leading and trailing white space (and a UTF-8 byte order
+ * mark before the first line) is ignored, so FireHOL .netset and .ipset
+ * files and Spamhaus' DROP lists load as they are.  The whole file is parsed before the function
  * returns; on error *out is NULL and err says where.  Free *out with free().
  */
 int xg_listfile_read(FILE *f, struct xg_prefix **out, size_t *count,

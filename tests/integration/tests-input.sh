@@ -51,6 +51,12 @@ test_rejects_bad_file_line() {
 	# A host-bits typo in a file is caught too.
 	printf '10.70.0.0/16\n10.71.0.1/8\n' >"$f"
 	rejects 1 "^Error: $f:2: '10.71.0.1/8': host bits set" xg block --file "$f"
+	# A directory opens, but says why it cannot be read.
+	rejects 1 "^Error: $TDIR:1: Is a directory" xg block --file "$TDIR"
+	# An IPv4-mapped address is an IPv6 entry: added, with a note that
+	# it is no IPv4 one.
+	must_say "^Note: ::ffff:192.0.2.1/128 is an IPv4-mapped IPv6 prefix: .*give 192.0.2.1\)$" \
+		"$(xg block ::ffff:192.0.2.1 2>&1)"
 }
 
 test_unblock_absent_removes_nothing() {
@@ -161,6 +167,9 @@ test_rejects_unknown_command_and_option() {
 	rejects 2 "^Error: unknown option --bogus" xg block --bogus 10.0.0.1
 	rejects 2 "^Error: unknown option --frob" xg list --frob
 	rejects 2 "^Error: unknown option" "$XG" --frob list
+	# A prefix of two options, and a value for a flag, say so.
+	rejects 2 "^Error: ambiguous option --f: it could be --file, --force" xg block --f x 10.0.0.1
+	rejects 2 "^Error: option --json takes no value" xg list --json=1
 	# Options with bad values.
 	rejects 2 "ttl|duration|zero" xg block --ttl 0 10.0.0.1
 	rejects 2 "ttl|duration" xg block --ttl soon 10.0.0.1
@@ -168,7 +177,11 @@ test_rejects_unknown_command_and_option() {
 	rejects 2 "priority" xg load --priority 0 "${IFACE[0]}"
 	# Options that do not go together, or a command with nothing to do.
 	rejects 2 "^Error: nothing to add" xg block
-	rejects 2 "^Error: give either" xg unblock --all 198.51.100.0/24
+	printf '# nothing yet\n' >"$TDIR/empty.netset"
+	rejects 2 "^Error: nothing to add: $TDIR/empty.netset holds no prefix, and none was given" \
+		xg block --file "$TDIR/empty.netset"
+	rejects 2 "^Error: --all removes every entry: give it without PREFIX... and --file" \
+		xg unblock --all 198.51.100.0/24
 	rejects 2 "^Error: --purge goes with --all" xg unload --purge "${IFACE[0]}"
 	rejects 2 "^Error: give either IFACE... or --all" xg unload --all "${IFACE[0]}"
 }

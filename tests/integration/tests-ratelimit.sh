@@ -513,11 +513,16 @@ test_limit_rejects() {
 	load_guard
 	xg block 198.51.100.0/24
 	xg limit 8000/tcp --pps 200 --syn-pps 20
-	xg limit icmp --pps 10 --ban-after 10s --ban-for 1m
+	# Protocols in any case: ICMP is the icmp rule.
+	xg limit ICMP --pps 10 --ban-after 10s --ban-for 1m
+	equal "the ICMP rule" icmp "$(limit_json '.rules[] | select(.match == "icmp") | .match')"
 	before=$(full_state)
 	# Matches.
 	limit_rejects 2 "^Error: '80/sctp': unknown protocol" xg limit 80/sctp --pps 5
-	limit_rejects 2 "^Error: 'TCP': unknown protocol" xg limit TCP --pps 5
+	limit_rejects 2 "^Error: 'TLS': unknown protocol" xg limit TLS --pps 5
+	limit_rejects 2 "^Error: '8000': a port needs its protocol, like 8000/tcp" xg limit 8000 --pps 5
+	limit_rejects 2 "^Error: ambiguous option --ban: it could be --ban-after, --ban-for" \
+		xg limit 53/udp --pps 5 --ban 5s
 	limit_rejects 2 "^Error: '0/udp': port 0" xg limit 0/udp --pps 5
 	limit_rejects 2 "^Error: '65536/udp': the port is over 65535" xg limit 65536/udp --pps 5
 	limit_rejects 2 "^Error: '80/icmp': only tcp and udp have ports" xg limit 80/icmp --pps 5

@@ -83,6 +83,23 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* A unit of more than one letter is an unknown unit, not "5 minutes and a
+ * missing number": the reason must say which is wrong. */
+START_TEST(test_unknown_unit_reason)
+{
+	static const char *const bad[] = { "5ms", "5sec", "5min", "5hh", "90x", "1h5us" };
+
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		uint64_t ns;
+		const char *why = NULL;
+
+		ck_assert_int_eq(xg_duration_parse(bad[i], &ns, &why), -EINVAL);
+		ck_assert_msg(why && strstr(why, "unknown unit"), "\"%s\": %s", bad[i],
+			      why ? why : "no reason");
+	}
+}
+END_TEST
+
 /* Well formed but zero or too long; -ERANGE would be as right as -EINVAL. */
 static const char *const out_of_range[] = {
 	"0", "0s", "00", "0m", "0h0m", "0w0d0h0m0s",
@@ -279,6 +296,7 @@ Suite *duration_suite(void)
 	tc = tcase_create("parse");
 	tcase_add_test(tc, test_valid);
 	tcase_add_test(tc, test_malformed);
+	tcase_add_test(tc, test_unknown_unit_reason);
 	tcase_add_test(tc, test_out_of_range);
 	tcase_add_test(tc, test_long_input);
 	suite_add_tcase(s, tc);

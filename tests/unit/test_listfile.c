@@ -126,6 +126,33 @@ START_TEST(test_comments_and_blank_lines)
 }
 END_TEST
 
+/* Spamhaus' DROP format: "prefix ; SBL id", and ';' comment lines. */
+START_TEST(test_semicolon_comments)
+{
+	static const char *const want[] = { "1.10.16.0/20", "2.56.192.0/22", "10.0.0.1" };
+	struct result r = read_str("; Spamhaus DROP List 2026/11/27\n"
+				   "; Last-Modified: Fri, 27 Nov 2026\n"
+				   "1.10.16.0/20 ; SBL256894\n"
+				   "2.56.192.0/22 ; SBL459831\n"
+				   "10.0.0.1;tight\n");
+
+	assert_list(&r, want, ARRAY_LEN(want));
+}
+END_TEST
+
+/* A UTF-8 byte order mark before the first line is no part of it; one
+ * anywhere else is an error, as any other stray byte. */
+START_TEST(test_byte_order_mark)
+{
+	static const char *const want[] = { "198.51.100.1", "198.51.100.2" };
+	struct result r = read_str("\xef\xbb\xbf" "198.51.100.1\n198.51.100.2\n");
+
+	assert_list(&r, want, ARRAY_LEN(want));
+	r = read_str("198.51.100.1\n\xef\xbb\xbf" "198.51.100.2\n");
+	assert_error(&r, 2, NULL);
+}
+END_TEST
+
 START_TEST(test_crlf)
 {
 	static const char *const want[] = { "10.0.0.0/8", "1.2.3.4", "::1", "5.6.7.8" };
@@ -356,6 +383,21 @@ START_TEST(test_read_error)
 }
 END_TEST
 
+/* A directory opens but cannot be read: the reason must say so. */
+START_TEST(test_directory_reason)
+{
+	FILE *f = fopen("/", "r");
+	struct result r;
+
+	ck_assert_ptr_nonnull(f);
+	r = read_file(f);
+	fclose(f);
+	ck_assert_int_eq(r.err, -EISDIR);
+	ck_assert_msg(r.where.why && strstr(r.where.why, "directory"), "reason: %s",
+		      r.where.why ? r.where.why : "none");
+}
+END_TEST
+
 START_TEST(test_large_file)
 {
 	enum { LINES = 100000 };
@@ -447,6 +489,9 @@ Suite *listfile_suite(void)
 	tcase_add_test(tc, test_plain);
 	tcase_add_test(tc, test_comments_and_blank_lines);
 	tcase_add_test(tc, test_crlf);
+	tcase_add_test(tc, test_semicolon_comments);
+	tcase_add_test(tc, test_byte_order_mark);
+	tcase_add_test(tc, test_directory_reason);
 	tcase_add_test(tc, test_surrounding_white_space);
 	tcase_add_test(tc, test_no_trailing_newline);
 	tcase_add_test(tc, test_firehol_netset);
