@@ -95,12 +95,23 @@ stop_watchdog() {
 	fi
 }
 
+# kill_tree SIG PID: signal PID and every process below it, the deepest
+# first.  A test's shell runs its TERM trap only once its foreground
+# command ends, and what it waits for may be a grandchild: a command in
+# $(...) or in a pipeline.
+kill_tree() {
+	local child
+	for child in $(pgrep -P "$2" 2>/dev/null); do
+		kill_tree "$1" "$child"
+	done
+	kill "-$1" "$2" 2>/dev/null
+}
+
 on_exit() {
 	local rc=$?
 	stop_watchdog
 	if [ -n "$CURRENT_PID" ]; then
-		kill -TERM "$CURRENT_PID" 2>/dev/null
-		pkill -TERM -P "$CURRENT_PID" 2>/dev/null
+		kill_tree TERM "$CURRENT_PID"
 		wait "$CURRENT_PID" 2>/dev/null
 	fi
 	sweep
@@ -215,8 +226,9 @@ run_test() {
 	(test_body "$n" "$name") >>"$log" 2>&1 &
 	CURRENT_PID=$!
 	if [ "$DEBUG_SHELL" != 1 ]; then
-		# Stop a test that hangs: its shell first, then what it is
-		# waiting for, so that its EXIT trap runs and tears it down.
+		# Stop a test that hangs: its shell and all it waits for, so
+		# that its EXIT trap runs and tears it down.  If even that
+		# hangs, kill it all; sweep() takes what it leaves at the end.
 		(
 			# Told to stand down, take the sleep along and go quietly.
 			trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
@@ -224,8 +236,12 @@ run_test() {
 			sleeper=$!
 			wait "$sleeper"
 			echo "FAIL: timed out after $TEST_TIMEOUT s" >>"$log"
-			kill -TERM "$CURRENT_PID" 2>/dev/null
-			pkill -TERM -P "$CURRENT_PID" 2>/dev/null
+			kill_tree TERM "$CURRENT_PID"
+			sleep 20 &
+			sleeper=$!
+			wait "$sleeper"
+			echo "FAIL: no teardown within 20 s; killed" >>"$log"
+			kill_tree KILL "$CURRENT_PID"
 		) &
 		WATCHDOG_PID=$!
 	fi
