@@ -234,6 +234,12 @@ test_rejects_second_load() {
 	rejects 1 "already loaded on ${IFACE[0]}" xg load "${IFACE[1]}" "${IFACE[0]}"
 	equal "XDP program on ${IFACE[1]}" "" "$(xdp_prog_id "${IFACE[1]}")"
 	expect_pass 1 4
+	# Through a pin path with no state the guard still goes (one whose
+	# state is gone must), and the command says what it could not check.
+	must_say "^Note: there is no xdp-guard state at $PIN-none, so whose guard" \
+		"$("$XG" unload --pin-path "$PIN-none" "${IFACE[0]}" 2>&1)"
+	equal "XDP program on ${IFACE[0]}" "" "$(xdp_prog_id "${IFACE[0]}")"
+	[ ! -e "$PIN-none" ] || fail "unload left $PIN-none"
 }
 
 test_rejects_load_beside_foreign_program() {
