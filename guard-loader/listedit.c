@@ -335,13 +335,37 @@ static void note_v4_mapped(const struct prefix_set *set)
 	}
 }
 
+/*
+ * How many of the prefixes are listed for good now: an add with --ttl
+ * gives them its deadline (an entry has one expiry), which is easy to miss.
+ * A lookup each, so not for the largest files, where it would cost more
+ * than the add.
+ */
+#define DOWNGRADE_CHECK_MAX 100000
+
+static size_t count_for_good(struct xg_state *st, enum xg_list list,
+			     const struct prefix_set *set)
+{
+	size_t n = 0;
+
+	if (set->count > DOWNGRADE_CHECK_MAX)
+		return 0;
+	for (size_t i = 0; i < set->count; i++) {
+		struct xg_entry e;
+
+		if (!xg_list_find(st, list, &set->items[i], &e) && !e.expires_ns)
+			n++;
+	}
+	return n;
+}
+
 int listedit_add(enum xg_list list, const struct list_add_opts *o)
 {
 	struct prefix_set set = { 0 };
 	struct xg_entry *entries = NULL, *allow = NULL;
 	struct xg_state *st = NULL;
 	char buf[XG_DURATION_STRLEN], pbuf[XG_PREFIX_STRLEN];
-	size_t failed = 0, nallow = 0;
+	size_t failed = 0, nallow = 0, for_good = 0;
 	uint64_t now;
 	int ret = EXIT_FAIL, err;
 
@@ -381,6 +405,8 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		note_allowlisted(&set, allow, nallow);
 	}
 	note_v4_mapped(&set);
+	if (o->ttl_ns)
+		for_good = count_for_good(st, list, &set);
 	entries = calloc(set.count, sizeof(*entries));
 	if (!entries) {
 		pr_error("out of memory");
@@ -419,6 +445,13 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 	if (o->ttl_ns)
 		printf(", expiring in %s", xg_duration_format(o->ttl_ns, buf, sizeof(buf)));
 	printf("\n");
+	xg_duration_format(o->ttl_ns, buf, sizeof(buf));
+	if (for_good && set.count == 1)
+		pr_warn("Note: it was listed for good before; now it expires in %s\n", buf);
+	else if (for_good)
+		pr_warn("Note: %zu of them %s listed for good before, and now expire%s in %s "
+			"too\n", for_good, for_good == 1 ? "was" : "were",
+			for_good == 1 ? "s" : "", buf);
 	ret = EXIT_OK;
 out:
 	free(entries);

@@ -768,6 +768,31 @@ int xg_list_prune(struct xg_state *st, size_t *removed)
 	return ret;
 }
 
+int xg_list_find(struct xg_state *st, enum xg_list list, const struct xg_prefix *p,
+		 struct xg_entry *out)
+{
+	uint8_t key[KEY_MAX];
+	struct guard_entry val;
+	enum xg_map_id map;
+
+	if (!prefix_valid(p))
+		return -EINVAL;
+	map = entry_key(list, p, key);
+	if (bpf_map_lookup_elem(st->map_fds[map], key, &val))
+		return errno == ENOENT ? -ENOENT : -errno;
+	/* A trie answers with the longest match: a shorter prefix around p
+	 * is not p's entry. */
+	if (is_lpm(map) && val.prefix_len != p->len)
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	out->prefix = *p;
+	out->expires_ns = val.expires_ns;
+	out->origin = val.origin;
+	out->rule.port = val.rule_port;
+	out->rule.proto = val.rule_proto;
+	return 0;
+}
+
 static int entry_cmp(const void *a, const void *b)
 {
 	return xg_prefix_cmp(&((const struct xg_entry *)a)->prefix,

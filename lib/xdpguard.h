@@ -219,6 +219,9 @@ int xg_list_clear(struct xg_state *st, enum xg_list list, size_t *removed);
  */
 int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 		struct xg_entry **out, size_t *count);
+/* The entry for exactly prefix p, expired or not: 0, or -ENOENT. */
+int xg_list_find(struct xg_state *st, enum xg_list list, const struct xg_prefix *p,
+		 struct xg_entry *out);
 /* Delete expired entries from both lists; *removed (optional) counts them. */
 int xg_list_prune(struct xg_state *st, size_t *removed);
 /* Most entries the list can hold for a family (AF_INET, AF_INET6). */

@@ -59,6 +59,26 @@ test_rejects_bad_file_line() {
 		"$(xg block ::ffff:192.0.2.1 2>&1)"
 }
 
+# An add with --ttl gives its deadline to entries that had none: said.
+test_ttl_over_for_good_says_so() {
+	local out
+	seeded_guard
+	xg block 198.51.100.7 198.51.100.8
+	must_say "^Note: 1 of them was listed for good before, and now expires in 5m too$" \
+		"$(xg block --ttl 5m 198.51.100.7 198.51.100.9 2>&1)"
+	must_say "^Note: it was listed for good before; now it expires in 1h$" \
+		"$(xg block --ttl 1h 198.51.100.8 2>&1)"
+	equal "entries for good" 0 "$(xg list --json | jq '[.blocklist[] |
+		select(.prefix == "198.51.100.7/32" or .prefix == "198.51.100.8/32") |
+		select(.expires_in_s == null)] | length')"
+	# Nothing to say when none was, nor without --ttl.
+	out=$(xg block --ttl 5m 198.51.100.9 2>&1)
+	! grep -q "Note" <<<"$out" || fail "a note for an entry that had a deadline: $out"
+	xg allow 203.0.113.0/24
+	must_say "^Note: it was listed for good before; now it expires in 10m$" \
+		"$(xg allow --ttl 10m 203.0.113.0/24 2>&1)"
+}
+
 test_unblock_absent_removes_nothing() {
 	seeded_guard
 	rejects 1 "^Error: 198.51.100.9/32 is not on the blocklist; nothing was removed" \

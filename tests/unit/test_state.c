@@ -610,6 +610,35 @@ START_TEST(test_unban_not_told_when_made_manual)
 }
 END_TEST
 
+/* Exactly the prefix asked for: a trie's shorter match around it is not
+ * its entry; an expired entry is still found. */
+START_TEST(test_find_exact)
+{
+	uint64_t past = xg_now_ns() + 1000, later = xg_now_ns() + 600 * NS;
+	struct xg_entry e[] = {
+		entry("10.0.0.0/8", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.2.7", later, GUARD_ORIGIN_AUTOBAN),
+		entry("2001:db8::/32", past, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_prefix p;
+	struct xg_entry got;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, e, 3, NULL), 0);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(xg_list_find(st, XG_BLOCKLIST, &e[i].prefix, &got), 0);
+		ck_assert_int_eq(xg_prefix_cmp(&got.prefix, &e[i].prefix), 0);
+		ck_assert_uint_eq(got.expires_ns, e[i].expires_ns);
+		ck_assert_uint_eq(got.origin, e[i].origin);
+	}
+	p = unit_prefix("10.1.0.0/16");
+	ck_assert_int_eq(xg_list_find(st, XG_BLOCKLIST, &p, &got), -ENOENT);
+	p = unit_prefix("10.0.0.1");
+	ck_assert_int_eq(xg_list_find(st, XG_BLOCKLIST, &p, &got), -ENOENT);
+	p = unit_prefix("192.0.2.7");
+	ck_assert_int_eq(xg_list_find(st, XG_ALLOWLIST, &p, &got), -ENOENT);
+}
+END_TEST
+
 START_TEST(test_add_updates)
 {
 	uint64_t t1 = xg_now_ns() + 600 * NS, t2 = t1 + 600 * NS;
@@ -3196,6 +3225,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_clear_large);
 	tcase_add_test(tc, test_expired_entries);
 	tcase_add_test(tc, test_entry_expires);
+	tcase_add_test(tc, test_find_exact);
 	tcase_add_test(tc, test_unban_not_told_for_old_ban);
 	tcase_add_test(tc, test_unban_not_told_when_made_manual);
 	tcase_add_test(tc, test_counters_zero);
