@@ -78,6 +78,10 @@ PACED_PPS=1000000
 # below a flood.
 # least_rl.bpf.c has the same port compiled in (LEAST_RL_PORT).
 RL_MATCH=9000/udp RL_PPS=1000 RL_BUDGET=100000
+# The same flood against the same rule with a budget that admits none of
+# it: the drop path alone, for xdp-guard and the least rate limiter
+# (least_rl_closed.bpf.o is built with this budget).
+RL_CLOSED_BUDGET=1
 # Live legitimate traffic goes to an endpoint of its own, whose rule (in
 # the same state as RL_MATCH's) it stays far under, budget included: the
 # whole pipeline, meters and counters, without a drop.
@@ -359,7 +363,7 @@ live_sample() { # ID [trafficgen options]
 }
 
 section_live() {
-	local pin="$BPFFS/s2" pinrl="$BPFFS/s2-rl" r list="$WORK/list-10000"
+	local pin="$BPFFS/s2" pinrl="$BPFFS/s2-rl" pinrlc="$BPFFS/s2-rlc" r list="$WORK/list-10000"
 	local flood=(--src "$FLOOD_BASE" --sources "$FLOOD_SOURCES")
 	local floodnet=(--src "$FLOODNET_BASE" --sources "$FLOOD_SOURCES")
 	log "2. live traffic, $LIVE_ROUNDS round(s) of ${LIVE_SECS}s per receiver"
@@ -375,6 +379,9 @@ section_live() {
 		new_guard_state "$pinrl" && guard_limit "$pinrl" "$RL_MATCH" "$RL_PPS" "$RL_BUDGET" &&
 			guard_limit "$pinrl" "$LEGIT_MATCH" "$LEGIT_LIMIT" "$LEGIT_LIMIT" &&
 			guard_block "$pinrl" --file "$list" || return
+		new_guard_state "$pinrlc" &&
+			guard_limit "$pinrlc" "$RL_MATCH" "$RL_PPS" "$RL_CLOSED_BUDGET" &&
+			guard_block "$pinrlc" --file "$list" || return
 	fi
 
 	for ((r = 1; r <= LIVE_ROUNDS; r++)); do
@@ -407,7 +414,13 @@ section_live() {
 			live_sample guard-rl-flood "${flood[@]}"
 			detach_all "$NS_RX" "$pinrl" rx0
 		fi
+		if [ -n "$HAVE_LIMIT" ] && attach_guard "$NS_RX" "$pinrlc" rx0; then
+			live_sample guard-rl-closed "${flood[@]}"
+			detach_all "$NS_RX" "$pinrlc" rx0
+		fi
 		attach_bare "$NS_RX" rx0 least_rl.bpf.o && live_sample least-rl "${flood[@]}"
+		detach_all "$NS_RX" "" rx0
+		attach_bare "$NS_RX" rx0 least_rl_closed.bpf.o && live_sample least-rl-closed "${flood[@]}"
 		detach_all "$NS_RX" "" rx0
 		if have xdp-filter && attach_xdpfilter "$NS_RX" rx0 "$ATTACKER"; then
 			live_sample xdpfilter --src "$ATTACKER"
@@ -444,6 +457,14 @@ section_live() {
 			"rule $RL_MATCH: $RL_PPS pps per source, budget $RL_BUDGET pps for all sources"
 	else
 		record live guard-rl-flood "xdp-guard, random-source flood against a rate-limit rule" "" Mpps "" "" "$RL_NA"
+	fi
+	live_record least-rl-closed "least rate limiter, the same flood, its budget admitting none of it ($RL_CLOSED_BUDGET pps) (native)" drop-flood \
+		"the same program with a budget of $RL_CLOSED_BUDGET packet a second: its drop path alone, without the packets the budget admits (their sources' lookups, and the stack's work on them)"
+	if [ -n "$HAVE_LIMIT" ]; then
+		live_record guard-rl-closed "xdp-guard, the same flood, the rule's budget admitting none of it ($RL_CLOSED_BUDGET pps)" drop-flood,least-rl-closed \
+			"rule $RL_MATCH: $RL_PPS pps per source, budget $RL_CLOSED_BUDGET pps for all sources: its drop path alone"
+	else
+		record live guard-rl-closed "xdp-guard, the same flood, the rule's budget admitting none of it ($RL_CLOSED_BUDGET pps)" "" Mpps "" "" "$RL_NA"
 	fi
 	live_record xdpfilter "xdp-filter (ipv4,ipv6 features) with a source-IP deny rule" drop ""
 	live_record nft "nftables netdev ingress drop (no XDP, GRO on)" drop ""
