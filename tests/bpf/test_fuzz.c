@@ -407,6 +407,92 @@ START_TEST(test_fuzz_rate_limited)
 }
 END_TEST
 
+/*
+ * The IPv4 index, where the early verdict (early_verdict_v4) answers before
+ * the full parse.  These lists have no allow entry, the configuration the
+ * early verdict tells by one test; the index is set as user space would
+ * set it for them.  Each mutated frame runs twice: with the index, and with
+ * every config bit clear, where the program asks each list itself.
+ * Whatever a mutation did to the headers, both must give the same verdict
+ * and reason: the early verdict reads the IPv4 header before the full
+ * parse does, and must leave every frame it cannot judge to it.
+ */
+static const char *const index_sources4[] = {
+	CASE_SRC4,		/* on no list */
+	"203.0.113.20",		/* blocked, alone in its /24: its lone byte */
+	"203.0.113.21",		/* beside it */
+	"198.18.5.5",		/* in a blocked /15: its /24's prefix length */
+	"198.20.0.1",		/* just past the /15 */
+};
+#define N_INDEX_SOURCES (sizeof(index_sources4) / sizeof(index_sources4[0]))
+
+static void fuzz_index_setup(void)
+{
+	char a[32];
+
+	tg_setup();
+	LIST_OK(guard_block(&tg, "203.0.113.20", 0));
+	LIST_OK(guard_block(&tg, "198.18.0.0/15", 0));
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_SKIP_ALLOW_V4, CELL(203, 0),
+		  GUARD_CELL_HOST);
+	cell_add(CELL(198, 18), GUARD_CELL_NET);
+	cell_add(CELL(198, 19), GUARD_CELL_NET);
+	dir_set("203.0.113.0", GUARD_DIR_HOST | 20 << GUARD_DIR_LONE_SHIFT);
+	for (unsigned int i = 0; i < 512; i++) {
+		snprintf(a, sizeof(a), "198.%u.%u.0", 18 + i / 256, i % 256);
+		dir_set(a, 15 + 1);
+	}
+}
+
+static void run_once(const struct frame *f, uint32_t *retval, int *reason, uint64_t n,
+		     const char *how)
+{
+	char why[256], hex[200];
+
+	if (guard_run_counted(&tg, f->data, f->len, retval, reason, why, sizeof(why))) {
+		dump(f, hex, sizeof(hex));
+		ck_abort_msg("frame %" PRIu64 " %s: %s; frame %s", n, how, why, hex);
+	}
+}
+
+START_TEST(test_fuzz_index_agrees)
+{
+	uint64_t iters = env_u64("XG_FUZZ_ITERS", DEFAULT_ITERS), n, early_blocks = 0;
+	struct guard_config indexed, plain;
+	struct frame f;
+
+	rng = env_u64("XG_FUZZ_SEED", DEFAULT_SEED);
+	LIST_OK(guard_config_get(&tg, &indexed));
+	plain = indexed;
+	plain.skip_lists = 0;
+	for (n = 0; n < iters; n++) {
+		const struct frame_case *c = &frame_cases[below(frame_case_count)];
+		uint32_t ret_indexed, ret_plain;
+		int why_indexed, why_plain, m = below(4);
+		char hex[200];
+
+		frame_init(&f);
+		BUILD_OK(c->build(&f, c->ip_version == 4 ?
+				  index_sources4[below(N_INDEX_SOURCES)] : CASE_SRC6));
+		while (m--)
+			mutate(&f);
+		LIST_OK(guard_config_set(&tg, &indexed));
+		run_once(&f, &ret_indexed, &why_indexed, n, "with the index");
+		LIST_OK(guard_config_set(&tg, &plain));
+		run_once(&f, &ret_plain, &why_plain, n, "without it");
+		dump(&f, hex, sizeof(hex));
+		ck_assert_msg(why_indexed == why_plain && ret_indexed == ret_plain,
+			      "seed %#" PRIx64 " frame %" PRIu64 ": %s with the index, %s "
+			      "without it; frame %s", env_u64("XG_FUZZ_SEED", DEFAULT_SEED), n,
+			      guard_reason_name(why_indexed), guard_reason_name(why_plain), hex);
+		early_blocks += why_indexed == GUARD_REASON_BLOCK;
+	}
+	/* Blocked sources among them, or the index decided nothing. */
+	if (iters >= DEFAULT_ITERS)
+		ck_assert_msg(early_blocks > 0, "no frame was blocked");
+}
+END_TEST
+
 Suite *fuzz_suite(void)
 {
 	Suite *s = suite_create("fuzz");
@@ -423,6 +509,12 @@ Suite *fuzz_suite(void)
 	tcase_add_checked_fixture(tc, fuzz_rate_setup, NULL);
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_fuzz_rate_limited);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("mutated_frames_indexed");
+	tcase_add_checked_fixture(tc, fuzz_index_setup, NULL);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_fuzz_index_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
