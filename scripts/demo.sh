@@ -17,7 +17,9 @@
 # Every xdp-guard command uses a private pin path, not the default one,
 # so a guard already running on this machine is not touched.
 #
-# Environment: DEMO_ATTACK_SECONDS (default 12), DEMO_FAST=1 (shorter pauses).
+# Environment: DEMO_ATTACK_SECONDS (default 12), DEMO_FAST=1 (shorter pauses),
+# DEMO_PREFIX (what its names start with; the tests give theirs, so that
+# their clean-up finds what a killed demo leaves).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,8 +27,13 @@ TOPDIR=$(cd "$HERE/.." && pwd)
 XG=${XDP_GUARD:-$TOPDIR/guard-loader/xdp-guard}
 
 # Names carry the PID, so two demos (or a demo and the tests) never meet.
-P="xgd$$"
-PIN="/sys/fs/bpf/xg-demo-$$"
+P=${DEMO_PREFIX:-xgd$$}
+PIN="/sys/fs/bpf/${DEMO_PREFIX:-xg-demo-$$}"
+# The longest interface name is P and one letter, and names stop at 15.
+if [ ${#P} -gt 14 ]; then
+	echo "demo.sh: DEMO_PREFIX '$P' is longer than 14 characters" >&2
+	exit 2
+fi
 NS_LAN="$P-lan"
 NS_CLI="$P-client"
 NS_ATT="$P-attacker"

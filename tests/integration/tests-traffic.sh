@@ -160,9 +160,11 @@ test_xdp_loader_interop() {
 
 # The demo (make demo) is a story told with real traffic: keep it working.
 test_demo() {
-	local pid rc=0 out="$TDIR/demo.out"
+	local pid rc=0 out="$TDIR/demo.out" p="${T}d"
 	need_cmd python3
-	DEMO_FAST=1 DEMO_ATTACK_SECONDS=5 XDP_GUARD="$XG" \
+	# Its names start with ours, so that the runner's sweep would find
+	# what it left if it were killed.
+	DEMO_PREFIX="$p" DEMO_FAST=1 DEMO_ATTACK_SECONDS=5 XDP_GUARD="$XG" \
 		bash "$TOPDIR/scripts/demo.sh" </dev/null >"$out" 2>&1 &
 	pid=$!
 	wait "$pid" || rc=$?
@@ -170,8 +172,8 @@ test_demo() {
 	equal "demo exit status" 0 "$rc"
 	must_say "^==> What happened" "$(cat "$out")"
 	must_say "after the block: [0-9]+ in all, and 0 failed" "$(cat "$out")"
-	# It cleaned up after itself: its names carry its PID.
-	equal "namespaces left by the demo" "" "$(ip netns list | grep "^xgd$pid-" || true)"
-	equal "interfaces left by the demo" "" "$(ip -o link show | grep ": xgd$pid" || true)"
-	[ ! -e "/sys/fs/bpf/xg-demo-$pid" ] || fail "the demo left /sys/fs/bpf/xg-demo-$pid"
+	# It cleaned up after itself.
+	equal "namespaces left by the demo" "" "$(ip netns list | grep "^$p-" || true)"
+	equal "interfaces left by the demo" "" "$(ip -o link show | grep ": $p" || true)"
+	[ ! -e "/sys/fs/bpf/$p" ] || fail "the demo left /sys/fs/bpf/$p"
 }
