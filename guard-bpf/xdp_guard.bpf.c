@@ -235,10 +235,11 @@ static __always_inline int entry_live(const struct guard_entry *e)
  * Longest live match in an LPM trie.  An expired longest match must not
  * hide a shorter live one, so look again below it; each pass skips at least
  * one expired entry, and the passes are bounded for the verifier.  Past the
- * bound (that many expired prefixes nested around one address) the lookup
- * reports no match until user space removes the expired entries.
+ * bound (more expired prefixes nested around one address) the lookup
+ * reports no match until user space removes the expired entries; for the
+ * allowlist, user space never lets that many with a deadline nest.
  */
-#define LPM_EXPIRED_RETRIES 8
+#define LPM_EXPIRED_RETRIES (GUARD_LPM_EXPIRED_MAX + 1)
 
 static __always_inline struct guard_entry *lpm_live(void *map, void *key, __u32 *prefixlen)
 {

@@ -336,6 +336,46 @@ static void note_v4_mapped(const struct prefix_set *set)
 }
 
 /*
+ * The program looks past at most GUARD_LPM_EXPIRED_MAX expired prefixes
+ * nested around an address to a live one around them; more, and an
+ * allowlisted source could be dropped once they expire.  Only entries with
+ * a deadline expire, so an allow with --ttl must not nest more of them.
+ * Expired ones count too until they are deleted: they go first.
+ */
+static int allow_nesting_check(struct xg_state *st, const struct xg_entry *adds, size_t nadd)
+{
+	struct xg_entry *all = NULL, *grown;
+	char buf[XG_PREFIX_STRLEN];
+	struct xg_prefix deep;
+	size_t n = 0, depth;
+
+	if (xg_list_prune_one(st, XG_ALLOWLIST, NULL) ||
+	    xg_list_get(st, XG_ALLOWLIST, true, &all, &n)) {
+		pr_error("cannot read the allowlist to check how its entries nest");
+		free(all);
+		return -1;
+	}
+	grown = realloc(all, (n + nadd) * sizeof(*all));
+	if (!grown) {
+		pr_error("out of memory");
+		free(all);
+		return -1;
+	}
+	all = grown;
+	/* After the list's own: an added prefix replaces its entry. */
+	memcpy(all + n, adds, nadd * sizeof(*adds));
+	depth = xg_timed_nesting(all, n + nadd, &deep);
+	free(all);
+	if (depth <= GUARD_LPM_EXPIRED_MAX)
+		return 0;
+	pr_error("%zu allowlist entries with a deadline would nest around %s, and the program "
+		 "looks past at most %d expired ones to an entry around them: give some of "
+		 "them no --ttl, or remove some first", depth,
+		 xg_prefix_format(&deep, buf, sizeof(buf)), GUARD_LPM_EXPIRED_MAX);
+	return -1;
+}
+
+/*
  * How many of the prefixes are listed for good now: an add with --ttl
  * gives them its deadline (an entry has one expiry), which is easy to miss.
  * A lookup each, so not for the largest files, where it would cost more
@@ -417,6 +457,8 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 		entries[i].expires_ns = o->ttl_ns ? now + o->ttl_ns : 0;
 		entries[i].origin = GUARD_ORIGIN_MANUAL;
 	}
+	if (list == XG_ALLOWLIST && o->ttl_ns && allow_nesting_check(st, entries, set.count))
+		goto out;
 	err = xg_list_add(st, list, entries, set.count, &failed);
 	if (err == -ENOSPC) {
 		/* Expired entries still take room until someone removes them;

@@ -47,6 +47,10 @@
  * require it), so an empty list costs only its bucket array; entries take
  * memory as they are added.
  */
+/* The program looks past at most GUARD_LPM_EXPIRED_MAX expired prefixes
+ * nested around an address in a trie, to a shorter live one (lpm_live() in
+ * the program); user space keeps the allowlist within that. */
+#define GUARD_LPM_EXPIRED_MAX	7
 #define GUARD_ALLOW_V4_MAX	65536
 #define GUARD_ALLOW_V6_MAX	65536
 #define GUARD_BLOCK_V4_MAX	1048576

@@ -768,6 +768,66 @@ int xg_list_prune(struct xg_state *st, size_t *removed)
 	return ret;
 }
 
+int xg_list_prune_one(struct xg_state *st, enum xg_list list, size_t *removed)
+{
+	if (removed)
+		*removed = 0;
+	return delete_entries(st, list, xg_now_ns(), removed);
+}
+
+/* By prefix, and for one prefix the later entry last (qsort is not
+ * stable; the index keeps the order given). */
+struct nest_item {
+	const struct xg_entry *e;
+	size_t index;
+};
+
+static int nest_cmp(const void *a, const void *b)
+{
+	const struct nest_item *x = a, *y = b;
+	int r = xg_prefix_cmp(&x->e->prefix, &y->e->prefix);
+
+	return r ? r : (x->index > y->index) - (x->index < y->index);
+}
+
+size_t xg_timed_nesting(const struct xg_entry *e, size_t n, struct xg_prefix *deepest)
+{
+	struct nest_item *items = calloc(n ? n : 1, sizeof(*items));
+	const struct xg_prefix **open = calloc(n ? n : 1, sizeof(*open));
+	size_t depth = 0, best = 0;
+
+	if (!items || !open) {
+		free(items);
+		free(open);
+		return SIZE_MAX;	/* cannot tell: treat as too deep */
+	}
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct nest_item){ .e = &e[i], .index = i };
+	qsort(items, n, sizeof(*items), nest_cmp);
+	/* Sorted by prefix, a prefix comes before those it covers: walk with
+	 * the chain of timed ones that cover the current entry. */
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_entry *cur = items[i].e;
+
+		/* A prefix given again: only its last entry counts. */
+		if (i + 1 < n && !xg_prefix_cmp(&cur->prefix, &items[i + 1].e->prefix))
+			continue;
+		if (!cur->expires_ns)
+			continue;
+		while (depth && !xg_prefix_covers(open[depth - 1], &cur->prefix))
+			depth--;
+		open[depth++] = &cur->prefix;
+		if (depth > best) {
+			best = depth;
+			if (deepest)
+				*deepest = cur->prefix;
+		}
+	}
+	free(items);
+	free(open);
+	return best;
+}
+
 int xg_list_find(struct xg_state *st, enum xg_list list, const struct xg_prefix *p,
 		 struct xg_entry *out)
 {

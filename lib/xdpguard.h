@@ -224,6 +224,15 @@ int xg_list_find(struct xg_state *st, enum xg_list list, const struct xg_prefix 
 		 struct xg_entry *out);
 /* Delete expired entries from both lists; *removed (optional) counts them. */
 int xg_list_prune(struct xg_state *st, size_t *removed);
+/* The same for one list. */
+int xg_list_prune_one(struct xg_state *st, enum xg_list list, size_t *removed);
+/*
+ * The most entries with a deadline that nest around one address among e
+ * (any order; a prefix given twice counts once, the last one), and in
+ * *deepest (optional) the innermost of such a chain.  The program looks
+ * past at most GUARD_LPM_EXPIRED_MAX expired ones to a live entry.
+ */
+size_t xg_timed_nesting(const struct xg_entry *e, size_t n, struct xg_prefix *deepest);
 /* Most entries the list can hold for a family (AF_INET, AF_INET6). */
 size_t xg_list_capacity(enum xg_list list, int family);
 

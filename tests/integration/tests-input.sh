@@ -79,6 +79,25 @@ test_ttl_over_for_good_says_so() {
 		"$(xg allow --ttl 10m 203.0.113.0/24 2>&1)"
 }
 
+# The program looks past at most seven expired allow prefixes nested
+# around an address: allow --ttl never lets eight nest.
+test_allow_ttl_nesting_bounded() {
+	seeded_guard
+	xg allow --ttl 1h 10.0.0.0/8 10.0.0.0/9 10.0.0.0/10 10.0.0.0/11
+	xg allow --ttl 1h 10.0.0.0/12 10.0.0.0/13 10.0.0.0/14
+	# Siblings do not nest: a second chain of seven beside the first.
+	xg allow --ttl 1h 10.64.0.0/10 10.64.0.0/11 10.64.0.0/12
+	rejects 1 "^Error: 8 allowlist entries with a deadline would nest around 10.0.0.0/15, and the program looks past at most 7" \
+		xg allow --ttl 1h 10.0.0.0/15
+	# Without a deadline it cannot expire, and nests freely; nor does
+	# one of the chain made permanent count any more.
+	xg allow 10.0.0.0/15
+	xg allow 10.0.0.0/9
+	xg allow --ttl 1h 10.0.0.0/16
+	equal "allow entries in 10/8" 12 \
+		"$(xg list --json | jq '[.allowlist[] | select(.prefix | startswith("10."))] | length')"
+}
+
 test_unblock_absent_removes_nothing() {
 	seeded_guard
 	rejects 1 "^Error: 198.51.100.9/32 is not on the blocklist; nothing was removed" \

@@ -639,6 +639,109 @@ START_TEST(test_cmp_sorts)
 }
 END_TEST
 
+/* ---- how entries with a deadline nest (xg_timed_nesting) ------------- */
+
+static struct xg_entry timed(const char *text, uint64_t expires_ns)
+{
+	struct xg_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.prefix = unit_prefix(text);
+	e.expires_ns = expires_ns;
+	return e;
+}
+
+static void assert_nesting(const struct xg_entry *e, size_t n, size_t want,
+			   const char *want_deepest)
+{
+	struct xg_prefix deepest, p;
+	char got[XG_PREFIX_STRLEN];
+	size_t depth = xg_timed_nesting(e, n, &deepest);
+
+	ck_assert_uint_eq(depth, want);
+	if (want_deepest) {
+		p = unit_prefix(want_deepest);
+		ck_assert_msg(!xg_prefix_cmp(&deepest, &p), "deepest %s, expected %s",
+			      xg_prefix_format(&deepest, got, sizeof(got)), want_deepest);
+	}
+}
+
+START_TEST(test_nesting_counts_timed_chains)
+{
+	const struct xg_entry chain[] = {
+		timed("10.2.3.0/24", 9), timed("10.0.0.0/8", 9), timed("192.0.2.0/24", 9),
+		timed("10.2.0.0/16", 0),	/* for good: not in the count */
+		timed("10.2.3.4", 9), timed("10.1.0.0/16", 9),
+		timed("2001:db8::/32", 9), timed("2001:db8:1::/48", 9),
+	};
+	/* Siblings under one prefix: the chain goes through one of them. */
+	const struct xg_entry siblings[] = {
+		timed("10.0.0.0/8", 9), timed("10.1.0.0/16", 9), timed("10.2.0.0/16", 9),
+		timed("10.2.128.0/17", 9), timed("10.3.0.0/16", 9),
+	};
+	/* Given twice: the later entry is the one that stays. */
+	const struct xg_entry replaced[] = {
+		timed("10.0.0.0/8", 9), timed("10.1.0.0/16", 9), timed("10.1.0.0/16", 0),
+		timed("10.1.2.0/24", 9),
+	};
+	const struct xg_entry none[] = { timed("10.0.0.0/8", 0), timed("10.1.0.0/16", 0) };
+
+	assert_nesting(chain, 0, 0, NULL);
+	assert_nesting(none, 2, 0, NULL);
+	assert_nesting(chain, sizeof(chain) / sizeof(chain[0]), 3, "10.2.3.4");
+	assert_nesting(siblings, sizeof(siblings) / sizeof(siblings[0]), 3, "10.2.128.0/17");
+	assert_nesting(replaced, sizeof(replaced) / sizeof(replaced[0]), 2, "10.1.2.0/24");
+	assert_nesting(chain + 6, 2, 2, "2001:db8:1::/48");
+}
+END_TEST
+
+/* Against counting, for every entry, the timed ones that cover it. */
+START_TEST(test_nesting_model)
+{
+	struct xg_entry e[40];
+	uint64_t x = 0x6e657374ull;
+
+	for (int round = 0; round < 200; round++) {
+		size_t n = 1 + round % 40, want = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			struct xg_prefix *p = &e[i].prefix;
+
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			memset(&e[i], 0, sizeof(e[i]));
+			p->family = AF_INET;
+			p->len = (uint8_t)(4 + (x >> 33) % 12);
+			p->addr[0] = (uint8_t)((x >> 45) & 0xf0);
+			p->addr[1] = (uint8_t)(x >> 53);
+			for (unsigned int b = p->len; b < 32; b++)
+				p->addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+			e[i].expires_ns = (x >> 61) ? 9 : 0;
+		}
+		for (size_t i = 0; i < n; i++) {
+			size_t depth = 0;
+			bool last = true;
+
+			for (size_t j = i + 1; j < n; j++)
+				last &= xg_prefix_cmp(&e[j].prefix, &e[i].prefix) != 0;
+			if (!last || !e[i].expires_ns)
+				continue;
+			for (size_t j = 0; j < n; j++) {
+				bool last_j = true;
+
+				for (size_t k = j + 1; k < n; k++)
+					last_j &= xg_prefix_cmp(&e[k].prefix, &e[j].prefix) != 0;
+				depth += last_j && e[j].expires_ns &&
+					 xg_prefix_covers(&e[j].prefix, &e[i].prefix);
+			}
+			if (depth > want)
+				want = depth;
+		}
+		ck_assert_msg(xg_timed_nesting(e, n, NULL) == want, "round %d: %zu, expected %zu",
+			      round, xg_timed_nesting(e, n, NULL), want);
+	}
+}
+END_TEST
+
 Suite *prefix_suite(void)
 {
 	Suite *s = suite_create("prefix");
@@ -675,6 +778,11 @@ Suite *prefix_suite(void)
 	tcase_add_test(tc, test_covers_model);
 	tcase_add_test(tc, test_cmp_model);
 	tcase_add_test(tc, test_cmp_sorts);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("nesting");
+	tcase_add_test(tc, test_nesting_counts_timed_chains);
+	tcase_add_test(tc, test_nesting_model);
 	suite_add_tcase(s, tc);
 	return s;
 }
