@@ -10,6 +10,7 @@ static const struct opt_spec disallow_specs[] = {
 	{ .type = OPT_FLAG, .name = "force",
 	  .offset = offsetof(struct list_remove_opts, force),
 	  .help = "remove even what keeps this SSH session's address from the blocklist" },
+	LIST_IGNORE_MISSING_SPEC("allowlist"),
 	COMMON_OPT_SPECS(struct list_remove_opts),
 	LIST_ARGS_SPEC(struct list_remove_opts),
 	{ 0 }
@@ -25,7 +26,8 @@ const struct command cmd_disallow = {
 	.summary = "remove entries from the allowlist",
 	.description =
 	"Remove each PREFIX from the allowlist, exactly as it was added. If any PREFIX\n"
-	"is not on the allowlist, nothing is removed. --all empties the allowlist.\n"
+	"is not on the allowlist, nothing is removed (with --ignore-missing, the rest\n"
+	"is). --all empties the allowlist.\n"
 	"Refuses to remove what keeps the address of this SSH session from the\n"
 	"blocklist, unless --force.",
 	.opts = disallow_specs,

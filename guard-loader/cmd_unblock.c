@@ -7,6 +7,7 @@ static const struct list_remove_opts unblock_defaults;
 static const struct opt_spec unblock_specs[] = {
 	LIST_ALL_SPEC("blocklist"),
 	LIST_FILE_SPEC(struct list_remove_opts),
+	LIST_IGNORE_MISSING_SPEC("blocklist"),
 	COMMON_OPT_SPECS(struct list_remove_opts),
 	LIST_ARGS_SPEC(struct list_remove_opts),
 	{ 0 }
@@ -23,7 +24,8 @@ const struct command cmd_unblock = {
 	.description =
 	"Remove each PREFIX from the blocklist, exactly as it was blocked (unblocking\n"
 	"one address does not cut a hole in a blocked prefix). If any PREFIX is not\n"
-	"on the blocklist, nothing is removed. --all empties the blocklist.",
+	"on the blocklist, nothing is removed (with --ignore-missing, the rest is).\n"
+	"--all empties the blocklist.",
 	.opts = unblock_specs,
 	.defaults = &unblock_defaults,
 	.opts_size = sizeof(struct list_remove_opts),

@@ -564,12 +564,29 @@ out:
 	return ret;
 }
 
+/* --ignore-missing: keep in set only the prefixes on the list; how many
+ * went. */
+static size_t keep_listed(struct xg_state *st, enum xg_list list, struct prefix_set *set)
+{
+	size_t listed = 0, missing;
+
+	for (size_t i = 0; i < set->count; i++) {
+		struct xg_entry e;
+
+		if (!xg_list_find(st, list, &set->items[i], &e))
+			set->items[listed++] = set->items[i];
+	}
+	missing = set->count - listed;
+	set->count = listed;
+	return missing;
+}
+
 int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 {
 	struct prefix_set set = { 0 };
 	struct xg_state *st = NULL;
 	char pbuf[XG_PREFIX_STRLEN];
-	size_t missing = 0, removed = 0;
+	size_t missing = 0, removed = 0, failed = 0;
 	int ret = EXIT_FAIL, err;
 
 	if (cli_begin(&o->common))
@@ -591,6 +608,8 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 	}
 	if (xg_state_open(o->common.pin_path, XG_OPEN_LOCK, &st))
 		goto out;
+	if (o->ignore_missing && !o->all)
+		missing = keep_listed(st, list, &set);
 	if (list == XG_ALLOWLIST && !o->force && exposure_check(st, &set, o->all))
 		goto out;
 	if (o->all) {
@@ -604,10 +623,10 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 		ret = EXIT_OK;
 		goto out;
 	}
-	err = xg_list_remove(st, list, set.items, set.count, &missing);
+	err = set.count ? xg_list_remove(st, list, set.items, set.count, &failed) : 0;
 	if (err == -ENOENT) {
 		pr_error("%s is not on the %s; nothing was removed",
-			 xg_prefix_format(&set.items[missing], pbuf, sizeof(pbuf)),
+			 xg_prefix_format(&set.items[failed], pbuf, sizeof(pbuf)),
 			 xg_list_name(list));
 		goto out;
 	}
@@ -615,8 +634,11 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o)
 		pr_error("cannot remove from the %s: %s", xg_list_name(list), strerror(-err));
 		goto out;
 	}
-	printf("Removed %zu %s from the %s\n", set.count, set.count == 1 ? "entry" : "entries",
+	printf("Removed %zu %s from the %s", set.count, set.count == 1 ? "entry" : "entries",
 	       xg_list_name(list));
+	if (missing)
+		printf("; %zu %s not on it", missing, missing == 1 ? "was" : "were");
+	printf("\n");
 	ret = EXIT_OK;
 out:
 	free(set.items);

@@ -21,6 +21,7 @@ struct list_remove_opts {
 	struct common_opts common;
 	bool all;
 	bool force;		/* disallow only */
+	bool ignore_missing;	/* skip prefixes not on the list */
 	const char *file;
 	struct arg_list prefixes;
 };
@@ -40,6 +41,10 @@ int listedit_remove(enum xg_list list, const struct list_remove_opts *o);
 	{ .type = OPT_FLAG, .name = "all", .short_name = 'a',			\
 	  .offset = offsetof(struct list_remove_opts, all),			\
 	  .help = "remove every entry of the " what }
+#define LIST_IGNORE_MISSING_SPEC(what)						\
+	{ .type = OPT_FLAG, .name = "ignore-missing",				\
+	  .offset = offsetof(struct list_remove_opts, ignore_missing),		\
+	  .help = "remove what is on the " what " and skip the rest, not nothing" }
 #define LIST_ARGS_SPEC(opts_type)							\
 	{ .type = OPT_ARGS, .name = "PREFIX", .offset = offsetof(opts_type, prefixes) }
 

@@ -118,6 +118,15 @@ test_unblock_absent_removes_nothing() {
 	rejects 1 "^Error: 203.0.113.7/32 is not on the blocklist" xg unblock 203.0.113.7
 	rejects 1 "^Error: 203.0.113.9/32 is not on the allowlist; nothing was removed" \
 		xg disallow 203.0.113.7 203.0.113.9
+	# --ignore-missing: what is on the list goes, the rest is counted.
+	printf '%s\n' 203.0.113.9 198.51.100.0/25 198.51.100.0/24 >"$TDIR/feed"
+	must_say "^Removed 2 entries from the blocklist; 1 was not on it$" \
+		"$(xg unblock --ignore-missing --file "$TDIR/feed")"
+	must_fail 1 "not on the blocklist" xg unblock 198.51.100.0/24
+	must_say "^Removed 0 entries from the blocklist; 3 were not on it$" \
+		"$(xg unblock --ignore-missing --file "$TDIR/feed")"
+	must_say "^Removed 1 entry from the allowlist; 1 was not on it$" \
+		"$(xg disallow --ignore-missing 203.0.113.7 203.0.113.9)"
 }
 
 test_zero_prefix_needs_force() {
