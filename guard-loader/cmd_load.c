@@ -194,6 +194,10 @@ static int run_load(void *opts)
 		goto out;
 	/* Existing state lets the checks tell our guard from another one. */
 	st = cli_open_state_quietly(pin, 0);
+	/* Ours to remove on failure only if no state was there once we held
+	 * the lock: a first load that ran at the same time and won has its
+	 * maps there now, and its program uses them. */
+	created = created && !st;
 
 	for (size_t i = 0; i < n; i++)
 		if (check_iface(o->ifaces.items[i], ifindexes[i], st))

@@ -139,8 +139,8 @@ static int run_unload(void *opts)
 	/* Removable without state on purpose (its state may be gone), but
 	 * a mistyped --pin-path lands here too: say what was not checked. */
 	if (!st && n)
-		pr_warn("Note: there is no xdp-guard state at %s, so whose guard this was could "
-			"not be checked; the maps it used stay where they were pinned\n", pin);
+		pr_warn("Note: no xdp-guard state could be opened at %s, so whose guard this was "
+			"could not be checked; the maps it used stay where they were pinned\n", pin);
 	if (ret == EXIT_OK && o->purge && purge_state(pin, st))
 		ret = EXIT_FAIL;
 out:

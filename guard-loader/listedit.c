@@ -205,7 +205,7 @@ static bool on_list(const struct xg_entry *entries, size_t n, const struct xg_pr
 /*
  * The allowlist entry that covers p for as long as a block that expires at
  * expires_ns (0: never) lasts, or failing that the one that covers it
- * now and expires first.  NULL if none covers p.
+ * now and expires last.  NULL if none covers p.
  */
 static const struct xg_entry *allow_cover(const struct xg_entry *allow, size_t n,
 					  const struct xg_prefix *p, uint64_t expires_ns)

@@ -245,7 +245,9 @@ int params_parse(const struct command *cmd, int argc, char **argv, void *opts)
 		if (c == '?' || c == ':') {
 			const char *what = argv[optind - 1];
 
-			if (optopt && optopt < 256)
+			/* optopt is a long option's val too: --help=1
+			 * gives 'h'. */
+			if (optopt && optopt < 256 && strncmp(what, "--", 2))
 				pr_error(c == ':' ? "option -%c needs a value" :
 					 "unknown option -%c", optopt);
 			else if (c == ':')

@@ -104,14 +104,17 @@ static int watch_unbans(struct xg_events *ev, uint64_t now)
 		const struct xg_entry *found;
 		struct xg_event out = { .type = XG_EVENT_UNBAN, .time_ns = now };
 
-		/* Still listed and live, as a ban or as a manual entry. */
+		/* Made a manual entry: no longer ours to follow, live or
+		 * not.  Still a live ban: not over. */
 		found = bsearch(&old->prefix, cur, ncur, sizeof(*cur), entry_prefix_cmp);
-		if (found && (!found->expires_ns || found->expires_ns > now))
+		if (found && (found->origin != GUARD_ORIGIN_AUTOBAN ||
+			      !found->expires_ns || found->expires_ns > now))
 			continue;
 		out.source = old->prefix;
 		out.rule = old->rule;
 		out.reason = GUARD_REASON_BAN;
-		out.expired = found != NULL;
+		/* Expired, even if pruned since: its deadline says so. */
+		out.expired = found || (old->expires_ns && old->expires_ns <= now);
 		ev->fn(&out, ev->ctx);
 		ev->delivered++;
 	}

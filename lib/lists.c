@@ -739,8 +739,13 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 		if (!ret)
 			ret = delete_keys(st, *m, d.keys, kept);
 		xg_dump_free(&d);
-		if (ret)
+		if (ret) {
+			/* Part may be gone: the indexes must not go on
+			 * dropping for it (as in xg_list_remove()). */
+			if (total || kept)
+				xg_state_refresh(st);
 			return ret;
+		}
 		total += kept;
 	}
 	if (removed)

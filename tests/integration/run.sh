@@ -95,16 +95,20 @@ stop_watchdog() {
 	fi
 }
 
-# kill_tree SIG PID: signal PID and every process below it, the deepest
-# first.  A test's shell runs its TERM trap only once its foreground
-# command ends, and what it waits for may be a grandchild: a command in
-# $(...) or in a pipeline.
+# kill_tree SIG PID: signal PID and every process below it, PID first.  A
+# test's shell runs its TERM trap only once its foreground command ends,
+# and what it waits for may be a grandchild: a command in $(...) or in a
+# pipeline.  The shell must have the signal before that command dies, or
+# it would start its teardown first and the signal would cut it short.
+# Children are found before their parent is signalled, so that none is
+# lost to a parent that exits at once.
 kill_tree() {
-	local child
-	for child in $(pgrep -P "$2" 2>/dev/null); do
+	local child children
+	children=$(pgrep -P "$2" 2>/dev/null)
+	kill "-$1" "$2" 2>/dev/null
+	for child in $children; do
 		kill_tree "$1" "$child"
 	done
-	kill "-$1" "$2" 2>/dev/null
 }
 
 on_exit() {
@@ -148,6 +152,9 @@ teardown() {
 	local rc=$1 ns dev pids pid
 	set +eE
 	trap - ERR
+	# Once begun, it finishes: a late TERM (the watchdog's) must not cut
+	# it short.  A teardown that hangs is killed after 20 s.
+	trap '' TERM
 
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne "$SKIP_RC" ] && [ "$DEBUG_SHELL" = 1 ]; then
 		debug_shell "$rc"

@@ -218,6 +218,7 @@ test_rejects_unknown_command_and_option() {
 	# A prefix of two options, and a value for a flag, say so.
 	rejects 2 "^Error: ambiguous option --f: it could be --file, --force" xg block --f x 10.0.0.1
 	rejects 2 "^Error: option --json takes no value" xg list --json=1
+	rejects 2 "^Error: option --help takes no value" xg block --help=1
 	# Options with bad values.
 	rejects 2 "ttl|duration|zero" xg block --ttl 0 10.0.0.1
 	rejects 2 "ttl|duration" xg block --ttl soon 10.0.0.1
@@ -284,7 +285,7 @@ test_rejects_second_load() {
 	expect_pass 1 4
 	# Through a pin path with no state the guard still goes (one whose
 	# state is gone must), and the command says what it could not check.
-	must_say "^Note: there is no xdp-guard state at $PIN-none, so whose guard" \
+	must_say "^Note: no xdp-guard state could be opened at $PIN-none, so whose guard" \
 		"$("$XG" unload --pin-path "$PIN-none" "${IFACE[0]}" 2>&1)"
 	equal "XDP program on ${IFACE[0]}" "" "$(xdp_prog_id "${IFACE[0]}")"
 	[ ! -e "$PIN-none" ] || fail "unload left $PIN-none"

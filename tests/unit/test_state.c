@@ -639,6 +639,40 @@ START_TEST(test_find_exact)
 }
 END_TEST
 
+/* A ban that expired and was pruned before the next look ended by its
+ * deadline all the same: told as expired.  One blocked again by hand with
+ * a deadline of its own is not followed, even once that has passed. */
+START_TEST(test_unban_expired_even_if_pruned)
+{
+	struct xg_entry later = entry("198.51.100.7", xg_now_ns() + 3600 * NS,
+				      GUARD_ORIGIN_AUTOBAN);
+	struct timespec nap = { 0, 500 * 1000 * 1000 };
+	struct xg_prefix expired = unit_prefix("192.0.2.9");
+	struct unbans_seen seen = { 0 };
+	struct xg_entry soon, manual;
+	struct xg_events *ev;
+	size_t pruned = 0;
+
+	/* The first add builds the indexes, which takes a while under
+	 * AddressSanitizer: the deadlines are taken after it. */
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &later, 1, NULL), 0);
+	soon = entry("192.0.2.9", xg_now_ns() + 300 * 1000 * 1000, GUARD_ORIGIN_AUTOBAN);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &soon, 1, NULL), 0);
+	ck_assert_int_eq(xg_events_open(st, count_unban, &seen, &ev), 0);
+	/* Outlives the ban's deadline, not the look a second later. */
+	manual = entry("198.51.100.7", xg_now_ns() + 900 * 1000 * 1000, GUARD_ORIGIN_MANUAL);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &manual, 1, NULL), 0);
+	nanosleep(&nap, NULL);
+	ck_assert_int_eq(xg_list_prune_one(st, XG_BLOCKLIST, &pruned), 0);
+	ck_assert_uint_eq(pruned, 1);
+	poll_after_watch(ev);
+	xg_events_close(ev);
+	ck_assert_int_eq(seen.count, 1);
+	ck_assert_int_eq(xg_prefix_cmp(&seen.last.source, &expired), 0);
+	ck_assert(seen.last.expired);
+}
+END_TEST
+
 START_TEST(test_add_updates)
 {
 	uint64_t t1 = xg_now_ns() + 600 * NS, t2 = t1 + 600 * NS;
@@ -3228,6 +3262,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_find_exact);
 	tcase_add_test(tc, test_unban_not_told_for_old_ban);
 	tcase_add_test(tc, test_unban_not_told_when_made_manual);
+	tcase_add_test(tc, test_unban_expired_even_if_pruned);
 	tcase_add_test(tc, test_counters_zero);
 	tcase_add_test(tc, test_counters_sum_cpus);
 	tcase_add_test(tc, test_lock_excludes);
