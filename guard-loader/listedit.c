@@ -202,6 +202,13 @@ static bool on_list(const struct xg_entry *entries, size_t n, const struct xg_pr
 	return false;
 }
 
+/* Does entry e last as long as something that expires at expires_ns (0:
+ * never)? */
+static bool outlasts(const struct xg_entry *e, uint64_t expires_ns)
+{
+	return !e->expires_ns || (expires_ns && e->expires_ns >= expires_ns);
+}
+
 /*
  * The allowlist entry that covers p for as long as a block that expires at
  * expires_ns (0: never) lasts, or failing that the one that covers it
@@ -217,7 +224,7 @@ static const struct xg_entry *allow_cover(const struct xg_entry *allow, size_t n
 
 		if (!xg_prefix_covers(&e->prefix, p))
 			continue;
-		if (!e->expires_ns || (expires_ns && e->expires_ns >= expires_ns))
+		if (outlasts(e, expires_ns))
 			return e;
 		if (!best || e->expires_ns > best->expires_ns)
 			best = e;
@@ -238,8 +245,7 @@ static int lockout_check(const struct prefix_set *set, const struct xg_entry *al
 	char buf[XG_PREFIX_STRLEN], mebuf[XG_PREFIX_STRLEN];
 	bool have_me = ssh_client(&me);
 	const struct xg_entry *cover = have_me ? allow_cover(allow, nallow, &me, expires_ns) : NULL;
-	bool cover_lasts = cover && (!cover->expires_ns ||
-				     (expires_ns && cover->expires_ns >= expires_ns));
+	bool cover_lasts = cover && outlasts(cover, expires_ns);
 	int ret = 0;
 
 	for (size_t i = 0; i < set->count && !ret; i++) {
@@ -305,11 +311,10 @@ static void note_allowlisted(const struct prefix_set *set, const struct xg_entry
  * apart from prefixes, each with its own room (block(8), Capacity). */
 static void full_error(enum xg_list list, const struct xg_prefix *p)
 {
-	bool host = p->len == (p->family == AF_INET ? 32 : 128);
-
 	pr_error("the %s has no room for more %s %s; nothing was changed",
 		 xg_list_name(list), p->family == AF_INET ? "IPv4" : "IPv6",
-		 list == XG_BLOCKLIST ? (host ? "addresses" : "prefixes") : "entries");
+		 list == XG_BLOCKLIST ? (xg_prefix_is_host(p) ? "addresses" : "prefixes") :
+					"entries");
 }
 
 /*
@@ -487,7 +492,7 @@ int listedit_add(enum xg_list list, const struct list_add_opts *o)
 	if (o->ttl_ns)
 		printf(", expiring in %s", xg_duration_format(o->ttl_ns, buf, sizeof(buf)));
 	printf("\n");
-	xg_duration_format(o->ttl_ns, buf, sizeof(buf));
+	/* for_good is counted only with --ttl: buf holds it. */
 	if (for_good && set.count == 1)
 		pr_warn("Note: it was listed for good before; now it expires in %s\n", buf);
 	else if (for_good)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Durations such as "90s", "15m" or "1h30m", and the monotonic clock. */
+#include <ctype.h>
 #include <errno.h>
 #include <string.h>
 #include <time.h>
@@ -65,7 +66,7 @@ int xg_duration_parse(const char *text, uint64_t *out_ns, const char **why)
 		} else {
 			mult = unit_seconds(*s);
 			/* "5ms" is not 5 minutes and a stray s. */
-			if (!mult || (s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z')) {
+			if (!mult || isalpha((unsigned char)s[1])) {
 				*why = "unknown unit (use s, m, h, d or w)";
 				return -EINVAL;
 			}

@@ -83,6 +83,32 @@ static enum xg_map_id entry_key(enum xg_list list, const struct xg_prefix *p,
 	return map;
 }
 
+/*
+ * The value of exactly the prefix of length len under key, in map: 0, or
+ * -ENOENT (-errno for other failures).  A trie lookup returns the longest
+ * match, which may be a shorter prefix around this one: only the same
+ * length is this entry.
+ */
+static int lookup_exact(const struct xg_state *st, enum xg_map_id map, const uint8_t *key,
+			unsigned int len, struct guard_entry *val)
+{
+	if (bpf_map_lookup_elem(st->map_fds[map], key, val))
+		return -errno;
+	return is_lpm(map) && val->prefix_len != len ? -ENOENT : 0;
+}
+
+/* A list entry from its prefix and its value in the map. */
+static void entry_from_val(const struct xg_prefix *p, const struct guard_entry *v,
+			   struct xg_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->prefix = *p;
+	e->expires_ns = v->expires_ns;
+	e->origin = v->origin;
+	e->rule.port = v->rule_port;
+	e->rule.proto = v->rule_proto;
+}
+
 /* The prefix a key of a map stands for. */
 static void key_prefix(enum xg_map_id map, const uint8_t *key, struct xg_prefix *p)
 {
@@ -555,10 +581,7 @@ int xg_list_add(struct xg_state *st, enum xg_list list,
 			empty[map] = map_empty(st, map);
 			checked[map] = true;
 		}
-		/* A trie lookup returns the longest match: a shorter prefix
-		 * around this one is not an old value of this key. */
-		if (!empty[map] && bpf_map_lookup_elem(fd, key, &old) == 0 &&
-		    (!is_lpm(map) || old.prefix_len == entries[i].prefix.len)) {
+		if (!empty[map] && lookup_exact(st, map, key, entries[i].prefix.len, &old) == 0) {
 			ret = undo_note(&undo, i, &old);
 			if (ret) {
 				failed = i;
@@ -674,14 +697,11 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 	struct guard_entry val;
 	uint8_t key[KEY_MAX];
 
-	/* Check them all first, so that a typo removes nothing.  A trie
-	 * lookup returns the longest match, which may be a shorter prefix
-	 * around this one: only the same length is this entry. */
+	/* Check them all first, so that a typo removes nothing. */
 	for (size_t i = 0; i < n; i++) {
 		enum xg_map_id map = entry_key(list, &prefixes[i], key);
 
-		if (bpf_map_lookup_elem(st->map_fds[map], key, &val) ||
-		    (is_lpm(map) && val.prefix_len != prefixes[i].len)) {
+		if (lookup_exact(st, map, key, prefixes[i].len, &val)) {
 			if (missing_index)
 				*missing_index = i;
 			return -ENOENT;
@@ -839,23 +859,15 @@ int xg_list_find(struct xg_state *st, enum xg_list list, const struct xg_prefix 
 	uint8_t key[KEY_MAX];
 	struct guard_entry val;
 	enum xg_map_id map;
+	int ret;
 
 	if (!prefix_valid(p))
 		return -EINVAL;
 	map = entry_key(list, p, key);
-	if (bpf_map_lookup_elem(st->map_fds[map], key, &val))
-		return errno == ENOENT ? -ENOENT : -errno;
-	/* A trie answers with the longest match: a shorter prefix around p
-	 * is not p's entry. */
-	if (is_lpm(map) && val.prefix_len != p->len)
-		return -ENOENT;
-	memset(out, 0, sizeof(*out));
-	out->prefix = *p;
-	out->expires_ns = val.expires_ns;
-	out->origin = val.origin;
-	out->rule.port = val.rule_port;
-	out->rule.proto = val.rule_proto;
-	return 0;
+	ret = lookup_exact(st, map, key, p->len, &val);
+	if (!ret)
+		entry_from_val(p, &val, out);
+	return ret;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -890,16 +902,12 @@ int xg_list_get(struct xg_state *st, enum xg_list list, bool include_expired,
 		items = grown;
 		for (size_t i = 0; i < d.n; i++) {
 			const struct guard_entry *v = &d.vals[i];
-			struct xg_entry *e = &items[n];
+			struct xg_prefix p;
 
 			if (!include_expired && v->expires_ns && v->expires_ns <= now)
 				continue;
-			key_prefix(*m, d.keys + i * ksize, &e->prefix);
-			e->expires_ns = v->expires_ns;
-			e->origin = v->origin;
-			e->rule.port = v->rule_port;
-			e->rule.proto = v->rule_proto;
-			n++;
+			key_prefix(*m, d.keys + i * ksize, &p);
+			entry_from_val(&p, v, &items[n++]);
 		}
 		xg_dump_free(&d);
 	}
