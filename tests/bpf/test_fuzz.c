@@ -283,6 +283,25 @@ static void random_frame(struct frame *f)
 	}
 }
 
+/*
+ * A frame of the catalog, from one of the sources of its family, mutated up
+ * to three times: a quarter of them not at all, since the lists' verdicts
+ * need well-formed frames.
+ */
+static void catalog_frame(struct frame *f, const char *const *src4, size_t n4,
+			  const char *const *src6, size_t n6)
+{
+	const struct frame_case *c = &frame_cases[below(frame_case_count)];
+	const char *src = c->ip_version == 4 ? src4[below((uint32_t)n4)] :
+					       src6[below((uint32_t)n6)];
+	int m = below(4);
+
+	frame_init(f);
+	BUILD_OK(c->build(f, src));
+	while (m--)
+		mutate(f);
+}
+
 static void dump(const struct frame *f, char *buf, size_t size)
 {
 	size_t i, n = 0;
@@ -312,19 +331,7 @@ static void fuzz(uint64_t hits[GUARD_REASON_SLOTS], uint64_t *iters_out)
 		if (below(8) == 0) {
 			random_frame(&f);
 		} else {
-			const struct frame_case *c =
-				&frame_cases[below(frame_case_count)];
-			const char *src = c->ip_version == 4 ?
-				sources4[below(N_SOURCES)] :
-				sources6[below(N_SOURCES)];
-			int m = below(4);
-
-			frame_init(&f);
-			BUILD_OK(c->build(&f, src));
-			/* A quarter of them unmutated: the lists' verdicts
-			 * need well-formed frames. */
-			while (m--)
-				mutate(&f);
+			catalog_frame(&f, sources4, N_SOURCES, sources6, N_SOURCES);
 		}
 
 		err = guard_run_counted(&tg, f.data, f.len, &retval, &reason,
@@ -466,16 +473,12 @@ START_TEST(test_fuzz_index_agrees)
 	plain = indexed;
 	plain.skip_lists = 0;
 	for (n = 0; n < iters; n++) {
-		const struct frame_case *c = &frame_cases[below(frame_case_count)];
 		uint32_t ret_indexed, ret_plain;
-		int why_indexed, why_plain, m = below(4);
+		int why_indexed, why_plain;
 		char hex[200];
 
-		frame_init(&f);
-		BUILD_OK(c->build(&f, c->ip_version == 4 ?
-				  index_sources4[below(N_INDEX_SOURCES)] : CASE_SRC6));
-		while (m--)
-			mutate(&f);
+		/* IPv6 from CASE_SRC6 (sources6[0]), on no list here. */
+		catalog_frame(&f, index_sources4, N_INDEX_SOURCES, sources6, 1);
 		LIST_OK(guard_config_set(&tg, &indexed));
 		run_once(&f, &ret_indexed, &why_indexed, n, "with the index");
 		LIST_OK(guard_config_set(&tg, &plain));

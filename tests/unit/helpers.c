@@ -65,6 +65,15 @@ void unit_log_install(void)
 	xg_set_print(capture);
 }
 
+uint64_t unit_splitmix64(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
 struct xg_prefix unit_prefix(const char *text)
 {
 	struct xg_prefix p;

@@ -55,6 +55,18 @@ static struct result read_mem(const char *text, size_t len)
 	return r;
 }
 
+/* Reads a real file, opened with mode: the cases fmemopen() cannot make. */
+static struct result read_path(const char *path, const char *mode)
+{
+	FILE *f = fopen(path, mode);
+	struct result r;
+
+	ck_assert_msg(f != NULL, "fopen(%s, %s)", path, mode);
+	r = read_file(f);
+	fclose(f);
+	return r;
+}
+
 static struct result read_str(const char *text)
 {
 	return read_mem(text, strlen(text));
@@ -346,13 +358,8 @@ END_TEST
 START_TEST(test_empty)
 {
 	static const char *const comments = "# nothing\n\n   \n\t# more nothing\n";
-	struct result r;
-	FILE *f;
+	struct result r = read_path("/dev/null", "r");
 
-	f = fopen("/dev/null", "r");
-	ck_assert_ptr_nonnull(f);
-	r = read_file(f);
-	fclose(f);
 	ck_assert_int_eq(r.err, 0);
 	ck_assert_uint_eq(r.count, 0);
 	free(r.prefixes);	/* NULL or an empty array: either is free()able */
@@ -373,12 +380,8 @@ START_TEST(test_read_error)
 {
 	/* A stream that cannot be read: the error must not pass for an
 	 * empty list, which would clear a list on `replace`. */
-	FILE *f = fopen("/dev/null", "w");
-	struct result r;
+	struct result r = read_path("/dev/null", "w");
 
-	ck_assert_ptr_nonnull(f);
-	r = read_file(f);
-	fclose(f);
 	ck_assert_int_lt(r.err, 0);
 }
 END_TEST
@@ -386,12 +389,8 @@ END_TEST
 /* A directory opens but cannot be read: the reason must say so. */
 START_TEST(test_directory_reason)
 {
-	FILE *f = fopen("/", "r");
-	struct result r;
+	struct result r = read_path("/", "r");
 
-	ck_assert_ptr_nonnull(f);
-	r = read_file(f);
-	fclose(f);
 	ck_assert_int_eq(r.err, -EISDIR);
 	ck_assert_msg(r.where.why && strstr(r.where.why, "directory"), "reason: %s",
 		      r.where.why ? r.where.why : "none");

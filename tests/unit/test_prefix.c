@@ -699,7 +699,7 @@ END_TEST
 START_TEST(test_nesting_model)
 {
 	struct xg_entry e[40];
-	uint64_t x = 0x6e657374ull;
+	uint64_t rng = 0x6e657374ull, x;
 
 	for (int round = 0; round < 200; round++) {
 		size_t n = 1 + round % 40, want = 0;
@@ -707,7 +707,7 @@ START_TEST(test_nesting_model)
 		for (size_t i = 0; i < n; i++) {
 			struct xg_prefix *p = &e[i].prefix;
 
-			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			x = unit_splitmix64(&rng);
 			memset(&e[i], 0, sizeof(e[i]));
 			p->family = AF_INET;
 			p->len = (uint8_t)(4 + (x >> 33) % 12);

@@ -43,6 +43,10 @@ void unit_log_install(void);
 /* Parse text that must be valid; fails the test otherwise. */
 struct xg_prefix unit_prefix(const char *text);
 
+/* splitmix64: the next number from *state, the same on every run and
+ * libc, so that a random test replays from its seed. */
+uint64_t unit_splitmix64(uint64_t *state);
+
 /*
  * A scratch folder under /sys/fs/bpf for one test case.  The parent
  * (Check's unchecked fixture) makes it and removes it with everything in
