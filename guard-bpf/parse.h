@@ -291,6 +291,31 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u1
 }
 
 /*
+ * A TCP or UDP header at l4_off that parse_l4() would take: inside the
+ * frame and the IP payload (which ends at l3_end), and, for TCP, a data
+ * offset that is one.  Other protocols: not ours to judge here (0).
+ */
+static __always_inline int transport_header_ok(void *data, void *data_end, __u32 l4_off,
+					       __u32 l3_end, __u8 proto)
+{
+	void *l4 = data + (l4_off & 0xFFFF);
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcph = l4;
+
+		return (void *)(tcph + 1) <= data_end && l4_off + sizeof(*tcph) <= l3_end &&
+		       tcph->doff >= 5 && l4_off + tcph->doff * 4 <= l3_end;
+	}
+	if (proto == IPPROTO_UDP) {
+		struct udphdr *udph = l4;
+
+		return (void *)(udph + 1) <= data_end && l4_off + sizeof(*udph) <= l3_end &&
+		       bpf_ntohs(udph->len) >= sizeof(*udph);
+	}
+	return 0;
+}
+
+/*
  * The transport header, if the packet has one.  A transport header that
  * does not fit inside the IP payload is malformed: that includes the tiny
  * first fragments (RFC 1858) that split a TCP header across fragments.
@@ -307,10 +332,7 @@ static __always_inline int parse_l4(struct packet *pkt)
 	case IPPROTO_TCP: {
 		struct tcphdr *tcph = l4;
 
-		if ((void *)(tcph + 1) > pkt->data_end ||
-		    off + sizeof(*tcph) > pkt->l3_end)
-			return PARSE_MALFORMED;
-		if (tcph->doff < 5 || off + tcph->doff * 4 > pkt->l3_end)
+		if (!transport_header_ok(pkt->data, pkt->data_end, off, pkt->l3_end, IPPROTO_TCP))
 			return PARSE_MALFORMED;
 		pkt->sport = bpf_ntohs(tcph->source);
 		pkt->dport = bpf_ntohs(tcph->dest);
@@ -320,10 +342,7 @@ static __always_inline int parse_l4(struct packet *pkt)
 	case IPPROTO_UDP: {
 		struct udphdr *udph = l4;
 
-		if ((void *)(udph + 1) > pkt->data_end ||
-		    off + sizeof(*udph) > pkt->l3_end)
-			return PARSE_MALFORMED;
-		if (bpf_ntohs(udph->len) < sizeof(*udph))
+		if (!transport_header_ok(pkt->data, pkt->data_end, off, pkt->l3_end, IPPROTO_UDP))
 			return PARSE_MALFORMED;
 		pkt->sport = bpf_ntohs(udph->source);
 		pkt->dport = bpf_ntohs(udph->dest);
