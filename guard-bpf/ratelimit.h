@@ -45,14 +45,20 @@
 #define COARSE_SLACK_NS (20 * NS_PER_MSEC)
 
 /* The coarse clock (clock.h), for the checks that most of a flood's
- * packets end at; each CPU's cache of it is a slot of the counters. */
-static __always_inline __u64 coarse_now(void)
+ * packets end at; each CPU's cache of it is a slot of the counters.
+ * *jiffies: the jiffy it belongs to (0 if unknown; never so in a 64-bit
+ * jiffies, which starts far from 0). */
+static __always_inline __u64 coarse_now(__u64 *jiffies)
 {
 	__u32 slot = GUARD_SLOT_CLOCK;
+	struct guard_clock *cache = bpf_map_lookup_elem(&xg_counters, &slot);
+	__u64 ns;
 
 	_Static_assert(sizeof(struct guard_clock) == sizeof(struct guard_counter),
 		       "the clock lives in a counter slot");
-	return coarse_clock(bpf_map_lookup_elem(&xg_counters, &slot));
+	ns = coarse_clock(cache);
+	*jiffies = cache ? cache->jiffies : 0;
+	return ns;
 }
 
 /* GCRA test: the tat after this packet, or 0 if it does not conform. */
@@ -437,11 +443,16 @@ static __always_inline int budget_spent(__u64 tat, __u64 tolerance, __u64 now)
 	return tat > now && tat - now > tolerance;
 }
 
-static __always_inline int marked(struct guard_marks *marks, __u32 slot, __u64 now)
+static __always_inline int marked_in(struct guard_marks *marks, __u32 slot, __u8 cur)
 {
-	__u8 cur = guard_mark_epoch(now), seen = marks->epoch[slot & (GUARD_MARK_SLOTS - 1)];
+	__u8 seen = marks->epoch[slot & (GUARD_MARK_SLOTS - 1)];
 
 	return seen && (seen == cur || seen == (cur == 1 ? 255 : cur - 1));
+}
+
+static __always_inline int marked(struct guard_marks *marks, __u32 slot, __u64 now)
+{
+	return marked_in(marks, slot, guard_mark_epoch(now));
 }
 
 /* Written only when the epoch moved on: every CPU reads these lines. */
@@ -487,6 +498,92 @@ static __always_inline int budgets_on_tick(const struct guard_rule *rule)
 		rule->budget_syn.tolerance_ns >= COARSE_SLACK_NS);
 }
 
+/* The stamp of a gate (struct guard_gate): a jiffy and a config. */
+static __always_inline __u64 gate_stamp(__u64 jiffies, __u32 cfg_bits)
+{
+	return jiffies << 16 | cfg_bits >> GUARD_CONFIG_GEN_SHIFT;
+}
+
+/*
+ * A packet found its rule's budget spent beyond what a new source may use,
+ * on the coarse clock of the given jiffy: leave that answer for the rest
+ * of the jiffy, to packets of the same protocol and destination port.
+ * Only for IPv4 TCP and UDP, the only packets budget_gate() judges: there
+ * the rule is told by the two alone.  cfg_bits: the config as read before
+ * the rule was, so that a change after that read makes the gate stale.
+ */
+static __noinline void gate_arm(const struct packet *pkt, __u32 cfg_bits, __u64 jiffies,
+				     __u32 rule_word, __u64 coarse)
+{
+	struct guard_gate next = {
+		.rule_word = rule_word,
+		.dport = bpf_htons(pkt->dport),
+		.proto = pkt->l4_proto,
+		.epoch = guard_mark_epoch(coarse),
+	};
+	__u32 slot = GUARD_SLOT_GATE;
+	struct guard_gate *gate;
+
+	_Static_assert(sizeof(struct guard_gate) == sizeof(struct guard_counter),
+		       "the gate lives in a counter slot");
+	if (!jiffies || pkt->l3_proto != ETH_P_IP || !pkt->has_l4 ||
+	    (pkt->l4_proto != IPPROTO_TCP && pkt->l4_proto != IPPROTO_UDP))
+		return;
+	gate = bpf_map_lookup_elem(&xg_counters, &slot);
+	if (!gate)
+		return;
+	/* The answer, then the stamp that makes it count (struct
+	 * guard_gate). */
+	gate->all = next.all;
+	asm volatile("" ::: "memory");
+	gate->stamp = gate_stamp(jiffies, cfg_bits);
+}
+
+/*
+ * The budget's drop through its gate, for an IPv4 packet whose source is
+ * on no list (struct guard_gate): GUARD_REASON_BUDGET, or 0 to take the
+ * full path.  What the full path would answer: its header checks, for a
+ * header without options (parse_ipv4(), parse_l4()); its rule, told by the
+ * protocol and port; the budget, spent beyond a new source's share all
+ * through the jiffy; and the mark, read here.  Skipped: a run of drops'
+ * bookkeeping (budget_over()), which the drop that armed the gate did and
+ * the first of the next jiffy does again; the events it holds back are
+ * late by a tick.
+ */
+static __always_inline __u32 budget_gate(struct xdp_md *ctx, __u32 off, __u32 cfg_bits)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 slot = GUARD_SLOT_GATE, zero = 0, l4_off, mslot;
+	struct guard_gate *gate, held;
+	struct guard_marks *marks;
+	struct udphdr *ports;
+	struct iphdr *iph;
+
+	gate = bpf_map_lookup_elem(&xg_counters, &slot);
+	if (!gate || gate->stamp != gate_stamp(bpf_jiffies64(), cfg_bits))
+		return 0;
+	asm volatile("" ::: "memory");
+	held.all = *(volatile __u64 *)&gate->all;
+	iph = ipv4_header(data, data_end, off);
+	if (!iph || *(__u8 *)iph != 0x45 || iph->protocol != held.proto ||
+	    (iph->frag_off & bpf_htons(0x1FFF)))
+		return 0;
+	l4_off = off + sizeof(*iph);
+	if (!transport_header_ok(data, data_end, l4_off, off + bpf_ntohs(iph->tot_len),
+				 iph->protocol))
+		return 0;
+	/* TCP's ports sit where UDP's do. */
+	ports = (void *)(iph + 1);
+	if (ports->dest != held.dport)
+		return 0;
+	mslot = guard_mark_mix(iph->saddr, 0, 0, 0, held.rule_word, key_tail(4));
+	marks = bpf_map_lookup_elem(&xg_marks, &zero);
+	if (!marks || marked_in(marks, mslot, held.epoch))
+		return 0;
+	return GUARD_REASON_BUDGET;
+}
+
 /*
  * The rate-limit verdict: GUARD_REASON_PASS, or the reason to drop.
  */
@@ -499,10 +596,11 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	struct guard_marks *marks;
 	struct guard_source *src;
 	struct guard_rule *rule;
-	__u64 now, coarse, mnow, cost, pkt_tat, bytes_tat, syn_tat;
+	__u64 now, coarse, jiffies, mnow, cost, pkt_tat, bytes_tat, syn_tat;
 	__u64 seen_pkt = 0;
-	__u32 slot, zero = 0, mslot;
+	__u32 slot, zero = 0, mslot, rword = 0, cfg_bits = cfg->skip_lists;
 	int is_syn, established, new_refused = 0, quiet = 0, before_drops = 0, on_tick;
+	int gate = 0;
 
 	if (!cfg->rule_count)
 		return GUARD_REASON_PASS;
@@ -517,7 +615,7 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	if (pkt->l3_proto == ETH_P_IPV6 && pkt->l4_proto == IPPROTO_ICMPV6 && pkt->has_l4 &&
 	    pkt->icmp_type >= 133 && pkt->icmp_type <= 137 && pkt->hop_limit == 255)
 		return GUARD_REASON_PASS;
-	rule = find_rule(pkt, cfg->skip_lists, &rkey);
+	rule = find_rule(pkt, cfg_bits, &rkey);
 	if (!rule)
 		return GUARD_REASON_PASS;
 
@@ -530,14 +628,20 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * (step 2 too), so the early drop and the full check agree to the
 	 * packet; the budget's rate is the same on either clock.
 	 */
-	coarse = coarse_now();
+	coarse = coarse_now(&jiffies);
 	is_syn = (pkt->tcp_flags & (TCP_FLAG_SYN_BIT | TCP_FLAG_ACK_BIT)) == TCP_FLAG_SYN_BIT;
 	slot = rule->slot;
 	rs = bpf_map_lookup_elem(&xg_rule_state, &slot);
+	__builtin_memcpy(&rword, &rkey, 4);
 	if (rs && (rule->flags & GUARD_RULE_BUDGET)) {
-		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns + COARSE_SLACK_NS, coarse))
+		/* Spent beyond a new source's share on this jiffy's clock:
+		 * so it stays until the next (guard_gate). */
+		gate = new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2,
+						  coarse);
+		if (budget_spent(rs->budget_tat, rule->budget.tolerance_ns + COARSE_SLACK_NS, coarse)) {
+			gate_arm(pkt, cfg_bits, jiffies, rword, coarse);
 			return budget_over(cfg, rs, &rkey, coarse);
-		new_refused = budget_spent(rs->budget_tat, rule->budget.tolerance_ns / 2, coarse);
+		}
 	}
 	if (rs && is_syn && (rule->flags & GUARD_RULE_BUDGET_SYN)) {
 		if (budget_spent(rs->budget_syn_tat, rule->budget_syn.tolerance_ns + COARSE_SLACK_NS,
@@ -550,9 +654,6 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	 * (guard_mark_slot()) is written out only for a packet that gets
 	 * past the early drop, which most of a spoofed flood does not. */
 	if (pkt->l3_proto == ETH_P_IP) {
-		__u32 rword;
-
-		__builtin_memcpy(&rword, &rkey, 4);
 		mslot = guard_mark_mix(pkt->saddr4, 0, 0, 0, rword, key_tail(4));
 	} else {
 		source_key(pkt, cfg, &rkey, &skey);
@@ -561,8 +662,11 @@ static __always_inline int rate_limit(struct packet *pkt, struct guard_config *c
 	marks = bpf_map_lookup_elem(&xg_marks, &zero);
 	/* Only an established source could pass now, and this one has not
 	 * been seen established lately. */
-	if (rs && new_refused && marks && !marked(marks, mslot, coarse))
+	if (rs && new_refused && marks && !marked(marks, mslot, coarse)) {
+		if (gate)
+			gate_arm(pkt, cfg_bits, jiffies, rword, coarse);
 		return budget_over(cfg, rs, &rkey, coarse);
+	}
 	if (pkt->l3_proto == ETH_P_IP)
 		source_key(pkt, cfg, &rkey, &skey);
 	src = bpf_map_lookup_elem(&xg_sources, &skey);

@@ -573,6 +573,10 @@ int xdp_guard(struct xdp_md *ctx)
 	}
 	if (proto == ETH_P_IP) {
 		reason = early_verdict_v4(ctx, off, &skip);
+		/* On no IPv4 list: the budget's gate may know the rest. */
+		if (!reason && cfg && cfg->rule_count &&
+		    (skip & GUARD_SKIP_V4_ALL) == GUARD_SKIP_V4_ALL)
+			reason = budget_gate(ctx, off, skip);
 		if (reason)
 			return verdict(frame_len(ctx), reason, XDP_DROP);
 	}

@@ -25,7 +25,7 @@ static const struct {
 	[GUARD_REASON_BAN] = { "ban", "drop" },
 };
 
-_Static_assert(GUARD_REASON_COUNT <= GUARD_SLOT_CLOCK,
+_Static_assert(GUARD_REASON_COUNT <= GUARD_SLOT_GATE,
 	       "more reasons than counter slots");
 
 unsigned int xg_reason_count(void)

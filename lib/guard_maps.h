@@ -141,6 +141,43 @@ struct guard_clock {
 	__u64 ns;
 };
 
+/*
+ * Not a counter either: per CPU, the budget's gate, as a
+ * struct guard_gate.  Under a spoofed flood the rule's budget drops every
+ * new source, and what the full path does to tell so (the transport
+ * header into the packet's fields, the rule index's chain of lookups, the
+ * rule's state, the coarse clock) comes out the same for every packet of
+ * the flood until the next tick.  Each drop of a new source that found
+ * its rule's budget spent beyond a new source's share on the coarse clock
+ * leaves that answer here (the last one per CPU); until jiffies moves on,
+ * or user space writes the config, a packet from a source on no IPv4 list,
+ * to the same protocol and destination port, without a mark, is dropped
+ * on it (budget_gate() in ratelimit.h).  The answer is the full path's:
+ * within one jiffy the coarse clock stands still and a budget only fills
+ * (but for a charge lost to a race below half the tolerance, which the
+ * full path may see and the gate does not: budget_charge()); the marks
+ * are read afresh; every change of a rule ends with a write of the
+ * config, whose generation the stamp holds.
+ */
+#define GUARD_SLOT_GATE (GUARD_REASON_SLOTS - 3)
+
+struct guard_gate {
+	__u64 stamp;		/* jiffies << 16 | the config's generation; 0: none */
+	/* What it holds for, written and read as one word (.all), after the
+	 * stamp is read and before it is written: a reader never pairs a
+	 * stamp with half of another answer's fields, even where XDP runs
+	 * preemptibly (PREEMPT_RT). */
+	union {
+		struct {
+			__u32 rule_word;	/* the rule's key, as the marks' slot takes it */
+			__be16 dport;		/* network order */
+			__u8 proto;		/* IPPROTO_TCP or IPPROTO_UDP */
+			__u8 epoch;		/* guard_mark_epoch() of that jiffy's coarse clock */
+		};
+		__u64 all;
+	};
+};
+
 struct guard_counter {
 	__u64 packets;
 	__u64 bytes;
@@ -327,7 +364,8 @@ struct guard_config {
 	__u64 event_window_ns;	/* one "first drop" event per source per window */
 	struct guard_meter events;	/* rate limit on all events; 0: 1000/s */
 	__u64 events_tat;
-	__u32 skip_lists;	/* GUARD_SKIP_*: maps known to be empty */
+	__u32 skip_lists;	/* GUARD_SKIP_*: maps known to be empty; the top
+				 * 16 bits: the generation (GUARD_CONFIG_GEN_SHIFT) */
 	__u32 events_per_s;	/* the event rate as given, for display */
 };
 
@@ -360,6 +398,11 @@ struct guard_config {
 /* The /24s' lone-host bytes in xg_dir_v4 may be trusted (never while a
  * rule may auto-ban). */
 #define GUARD_CELLS_LONE	(1U << 11)
+/* The top 16 bits count user space's writes of the config, modulo 2^16,
+ * so that what the program derived from an older config is known to be
+ * old (struct guard_gate). */
+#define GUARD_CONFIG_GEN_SHIFT	16
+#define GUARD_SKIP_BITS		((1U << GUARD_CONFIG_GEN_SHIFT) - 1)
 
 /*
  * Which IPv4 lists have anything in each /16, indexed by the first two

@@ -308,11 +308,17 @@ int xg_config_read(struct xg_state *st, struct guard_config *cfg)
 	return bpf_map_lookup_elem(st->map_fds[XG_MAP_CONFIG], &zero, cfg) ? -errno : 0;
 }
 
+/* Every write moves the config's generation on: the program may hold
+ * answers derived from the config and the maps it stood for (struct
+ * guard_gate), which must not outlive a change.  cfg is what the caller
+ * read and changed, so its generation is the current one. */
 int xg_config_write(struct xg_state *st, const struct guard_config *cfg)
 {
+	struct guard_config next = *cfg;
 	__u32 zero = 0;
 
-	return bpf_map_update_elem(st->map_fds[XG_MAP_CONFIG], &zero, cfg, BPF_ANY) ? -errno : 0;
+	next.skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+	return bpf_map_update_elem(st->map_fds[XG_MAP_CONFIG], &zero, &next, BPF_ANY) ? -errno : 0;
 }
 
 /* Keep config.rule_count equal to the number of rules: the program skips

@@ -393,9 +393,11 @@ static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed)
 	} else {
 		skip |= GUARD_RULE_INDEX;
 	}
-	if (cfg.skip_lists == skip)
+	/* A rule's change is news to the program even when the bits stay:
+	 * the write moves the generation on. */
+	if ((cfg.skip_lists & GUARD_SKIP_BITS) == skip && !rules_changed)
 		return 0;
-	cfg.skip_lists = skip;
+	cfg.skip_lists = (cfg.skip_lists & ~GUARD_SKIP_BITS) | skip;
 	return xg_config_write(st, &cfg);
 }
 

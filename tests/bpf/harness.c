@@ -194,6 +194,12 @@ int guard_run(const struct guard *g, const void *data, size_t len,
 	return 0;
 }
 
+bool guard_slot_is_verdict(int slot)
+{
+	return slot != GUARD_SLOT_EVENTS_LOST && slot != GUARD_SLOT_CLOCK &&
+	       slot != GUARD_SLOT_GATE;
+}
+
 int guard_read_counters(const struct guard *g, struct guard_counters *c)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -272,6 +278,8 @@ const char *guard_reason_name(int reason)
 		return "events_lost";
 	if (reason == GUARD_SLOT_CLOCK)
 		return "(the rate limiter's clock)";
+	if (reason == GUARD_SLOT_GATE)
+		return "(the budget's gate)";
 	if (reason >= 0 && reason < GUARD_REASON_COUNT && names[reason])
 		return names[reason];
 	return "(unknown reason)";
@@ -459,8 +467,7 @@ int guard_run_counted(const struct guard *g, const void *data, size_t len,
 		uint64_t dp = after.slot[i].packets - before.slot[i].packets;
 		uint64_t db = after.slot[i].bytes - before.slot[i].bytes;
 
-		/* Not verdicts: events lost, and the rate limiter's clock. */
-		if (i == GUARD_SLOT_EVENTS_LOST || i == GUARD_SLOT_CLOCK || (!dp && !db))
+		if (!guard_slot_is_verdict(i) || (!dp && !db))
 			continue;
 		if (*reason >= 0 || dp != 1 || db != len) {
 			snprintf(why, why_size,
@@ -691,9 +698,12 @@ int guard_config_get(const struct guard *g, struct guard_config *cfg)
 
 int guard_config_set(const struct guard *g, const struct guard_config *cfg)
 {
+	struct guard_config next = *cfg;
 	uint32_t zero = 0;
 
-	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, cfg, BPF_ANY) ?
+	/* As the library's every write does (xg_config_write()). */
+	next.skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, &next, BPF_ANY) ?
 		       -errno : 0;
 }
 

@@ -83,6 +83,9 @@ int guard_run(const struct guard *g, const void *data, size_t len,
 	      uint32_t *retval, void *out, size_t out_size);
 
 int guard_read_counters(const struct guard *g, struct guard_counters *c);
+/* Whether a slot of the counters counts verdicts: not the events lost, nor
+ * the rate limiter's clock and gate, which live there too. */
+bool guard_slot_is_verdict(int slot);
 
 /* XDP action that goes with each reason. */
 int guard_reason_action(int reason);

@@ -12,8 +12,11 @@
  * the refill they measured.  Times the program sets are checked against
  * CLOCK_MONOTONIC read before and after the run that set them.
  */
+#define _GNU_SOURCE	/* sched_getcpu(), CPU_SET() */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +39,9 @@
 #define TCP_ACK 0x10
 #define TCP_ECE 0x40
 #define TCP_CWR 0x80
+
+/* More CPUs than any machine the tests run on. */
+#define GATE_CPUS_MAX 1024
 
 static void rl_setup(void)
 {
@@ -1829,6 +1835,374 @@ END_TEST
 
 /* The budget tests, which run with either fixture: they add no list
  * entries and no auto-ban. */
+/* ---- the budget's gate (struct guard_gate) ---------------------------- */
+
+/* The gate is per CPU: a test that wants the gate its last run left
+ * keeps its runs on one CPU. */
+static void stay_on_cpu(void)
+{
+	int cpu = sched_getcpu();
+	cpu_set_t set;
+
+	ck_assert_int_ge(cpu, 0);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ck_assert_int_eq(sched_setaffinity(0, sizeof(set), &set), 0);
+}
+
+/* Each CPU's gate; returns how many CPUs there are (at most max). */
+static int gates_read(struct guard_gate *gates, int max)
+{
+	uint32_t slot = GUARD_SLOT_GATE;
+
+	ck_assert_int_le(tg.ncpus, max);
+	_Static_assert(sizeof(struct guard_gate) % 8 == 0, "per-CPU values are 8-byte units");
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_COUNTERS], &slot, gates), 0);
+	return tg.ncpus;
+}
+
+static void gates_clear(void)
+{
+	struct guard_gate gates[GATE_CPUS_MAX];
+	uint32_t slot = GUARD_SLOT_GATE;
+
+	memset(gates, 0, sizeof(gates));
+	ck_assert_int_le(tg.ncpus, GATE_CPUS_MAX);
+	ck_assert_int_eq(bpf_map_update_elem(tg.map_fd[GM_COUNTERS], &slot, gates, BPF_ANY), 0);
+}
+
+/* One frame's verdict: the action and the counter it moved. */
+struct outcome {
+	uint32_t action;
+	int reason;
+};
+
+static struct outcome run_outcome(const struct frame *f)
+{
+	struct outcome o;
+	char why[256];
+
+	ck_assert_msg(guard_run_counted(&tg, f->data, f->len, &o.action, &o.reason, why,
+					sizeof(why)) == 0,
+		      "%s", why);
+	return o;
+}
+
+/*
+ * Whether this CPU's gate answers a new source's packet to 8000/udp now.
+ * For one run the rule's budget state is set back to full, which user
+ * space never does without writing the config: the full path then
+ * passes the packet, and the gate, which does not read that state (it
+ * needs not: within its jiffy the budget only fills), drops it.  The
+ * state is put back after.
+ */
+static bool gate_answers(void)
+{
+	struct guard_rule_key rk = { .port = 8000, .proto = IPPROTO_UDP };
+	struct guard_rule_state saved, full;
+	struct guard_rule rule;
+	int fd = tg.map_fd[GM_RULE_STATE];
+	struct outcome o;
+	struct frame f;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_RULES], &rk, &rule), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(fd, &rule.slot, &saved), 0);
+	full = saved;
+	full.budget_tat = 0;
+	ck_assert_int_eq(bpf_map_update_elem(fd, &rule.slot, &full, BPF_ANY), 0);
+	build(&f, "203.0.113.250", IPPROTO_UDP, 8000, 0, 0);
+	o = run_outcome(&f);
+	ck_assert_int_eq(bpf_map_update_elem(fd, &rule.slot, &saved, BPF_ANY), 0);
+	ck_assert(o.reason == GUARD_REASON_BUDGET || o.reason == GUARD_REASON_PASS);
+	return o.reason == GUARD_REASON_BUDGET;
+}
+
+/* New sources, one address each, from space no list touches. */
+static void new_source(char *buf, size_t size, unsigned int i)
+{
+	snprintf(buf, size, "198.18.%u.%u", (i >> 8) & 0xff, i & 0xff);
+}
+
+/*
+ * A spent budget leaves its answer in the gate of the CPU that found it,
+ * and the flood's next packets are dropped there without the full path:
+ * only a tick (or a config write) takes them back to it.  With the gate
+ * cleared before each packet, each is the full path's again.
+ */
+START_TEST(test_gate_drops_flood)
+{
+	struct guard_limit l = {
+		.port = 8000, .proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 10,
+	};
+	struct guard_rule_key rk = { .port = 8000, .proto = IPPROTO_UDP };
+	struct guard_gate gates[GATE_CPUS_MAX];
+	struct guard_config cfg;
+	unsigned int i, armed = 0, gated = 0;
+	uint32_t rule_word;
+	uint64_t t0, t1;
+	char addr[32];
+	int c, n;
+
+	stay_on_cpu();
+	limit(&l);
+	t0 = monotonic_coarse_ns();
+	for (i = 0; i < 6; i++) {
+		new_source(addr, sizeof(addr), i);
+		expect_udp(addr, 8000, i < 5 ? GUARD_REASON_PASS : GUARD_REASON_BUDGET);
+	}
+	t1 = monotonic_ns();
+
+	LIST_OK(guard_config_get(&tg, &cfg));
+	memcpy(&rule_word, &rk, sizeof(rule_word));
+	n = gates_read(gates, GATE_CPUS_MAX);
+	for (c = 0; c < n; c++) {
+		if (!gates[c].stamp)
+			continue;
+		armed++;
+		ck_assert_uint_eq(gates[c].stamp & 0xffff, cfg.skip_lists >> GUARD_CONFIG_GEN_SHIFT);
+		ck_assert_uint_eq(gates[c].proto, IPPROTO_UDP);
+		ck_assert_uint_eq(gates[c].dport, htons(8000));
+		ck_assert_uint_eq(gates[c].rule_word, rule_word);
+		ck_assert(gates[c].epoch == guard_mark_epoch(t0) ||
+			  gates[c].epoch == guard_mark_epoch(t1));
+	}
+	ck_assert_uint_eq(armed, 1);
+
+	/* Armed again just before, the gate answers (unless a tick came in
+	 * between, each time); a tick later it is stale, and 30 ms is three
+	 * ticks at HZ=100. */
+	for (i = 0; i < 3 && !gated; i++) {
+		new_source(addr, sizeof(addr), 10 + i);
+		expect_udp(addr, 8000, GUARD_REASON_BUDGET);
+		gated = gate_answers();
+	}
+	ck_assert(gated);
+	usleep(30000);
+	ck_assert(!gate_answers());
+	gated = 0;
+
+	/* Each probe's packet goes to the full path when a tick came
+	 * between, and the drop after it arms the gate again.  100 runs
+	 * take a millisecond or two, far fewer than 50 ticks. */
+	for (i = 0; i < 100; i++) {
+		new_source(addr, sizeof(addr), 100 + i);
+		expect_udp(addr, 8000, GUARD_REASON_BUDGET);
+		gated += gate_answers();
+	}
+	ck_assert_msg(gated >= 50, "the gate answered %u of 100", gated);
+
+	for (i = 0; i < 20; i++) {
+		gates_clear();
+		ck_assert(!gate_answers());
+	}
+}
+END_TEST
+
+enum gate_frame_kind {
+	GF_PLAIN, GF_OTHER_PORT, GF_TCP, GF_ICMP, GF_MARKED, GF_BLOCKED, GF_ALLOWED,
+	GF_UDP_LEN, GF_IP_LEN, GF_TCP_DOFF, GF_LATER_FRAGMENT, GF_FIRST_FRAGMENT,
+	GF_OPTIONS, GF_OPTIONS_FAKE_PORT, GF_VLAN, GF_V6, GF_COUNT,
+};
+
+/* The frames the gate must answer as the full path does, or leave to it:
+ * each kind tells apart a gate without one of its checks. */
+static void gate_frame(struct frame *f, enum gate_frame_kind kind, unsigned int variant)
+{
+	static const uint8_t fake_ports[4] = { 0x9c, 0x40, 0x1f, 0x40 };	/* 40000 -> 8000 */
+
+	switch (kind) {
+	case GF_PLAIN:
+		build(f, "203.0.113.5", IPPROTO_UDP, 8000, 0, 0);
+		break;
+	case GF_OTHER_PORT:
+		build(f, "203.0.113.5", IPPROTO_UDP, 8001, 0, 0);
+		break;
+	case GF_TCP:
+		build(f, "203.0.113.5", IPPROTO_TCP, 8000, TCP_ACK, 0);
+		break;
+	case GF_ICMP:
+		build(f, "203.0.113.5", IPPROTO_ICMP, 0, 0, 0);
+		break;
+	case GF_MARKED:
+		build(f, "203.0.113.9", IPPROTO_UDP, 8000, 0, 0);
+		break;
+	case GF_BLOCKED:
+		build(f, "198.51.100.66", IPPROTO_UDP, 8000, 0, 0);
+		break;
+	case GF_ALLOWED:
+		build(f, "192.0.2.77", IPPROTO_UDP, 8000, 0, 0);
+		break;
+	case GF_UDP_LEN:
+		build(f, "203.0.113.5", IPPROTO_UDP, 8000, 0, 0);
+		frame_put16(f, f->l4_off + 4, variant % 8);
+		break;
+	case GF_IP_LEN:
+		/* A total length that cuts the UDP header short. */
+		build(f, "203.0.113.5", IPPROTO_UDP, 8000, 0, 0);
+		frame_put16(f, f->l3_off + 2, 20 + variant % 8);
+		break;
+	case GF_TCP_DOFF:
+		build(f, "203.0.113.5", IPPROTO_TCP, 8000, TCP_ACK, 0);
+		f->data[f->l4_off + 12] = (variant % 5) << 4;
+		break;
+	case GF_LATER_FRAGMENT:
+		later_fragment(f, "203.0.113.5", IPPROTO_UDP);
+		break;
+	case GF_FIRST_FRAGMENT:
+		frame_init(f);
+		frame_eth(f);
+		frame_ipv4(f, "203.0.113.5", CASE_DST4);
+		frame_ipv4_frag(f, 0, true);
+		frame_udp(f, 40000, 8000);
+		BUILD_OK(frame_finish(f));
+		break;
+	case GF_OPTIONS:
+	case GF_OPTIONS_FAKE_PORT:
+		/* With options the ports are further in; in the second, the
+		 * options' last bytes read as port 8000 where the ports of a
+		 * header without them would be. */
+		frame_init(f);
+		frame_eth(f);
+		frame_ipv4(f, "203.0.113.5", CASE_DST4);
+		frame_ipv4_options(f, 6);
+		frame_udp(f, 40000, kind == GF_OPTIONS ? 8000 : 8001);
+		BUILD_OK(frame_finish(f));
+		if (kind == GF_OPTIONS_FAKE_PORT)
+			memcpy(&f->data[f->l3_off + 20], fake_ports, sizeof(fake_ports));
+		break;
+	case GF_VLAN:
+		frame_init(f);
+		frame_eth(f);
+		frame_vlan(f, ETH_P_8021Q, 7);
+		frame_ipv4(f, "203.0.113.5", CASE_DST4);
+		frame_udp(f, 40000, 8000);
+		BUILD_OK(frame_finish(f));
+		break;
+	case GF_V6:
+		build(f, "2001:db8::5", IPPROTO_UDP, 8000, 0, 0);
+		break;
+	default:
+		ck_abort();
+	}
+}
+
+/*
+ * The gate answers as the full path would, or leaves the packet to it:
+ * each frame runs once with the gate just armed and once with it cleared,
+ * and both runs must give one verdict and one reason.  The lists hold a
+ * blocked and (with_allow) an allowed address, through the IPv4 index, so
+ * the early verdict takes its usual path or the other one; the rules are
+ * a budget on 8000/udp, spent for new sources but with room for the one
+ * established source, and a roomy 8000/tcp.
+ */
+static void gate_agrees(bool with_allow)
+{
+	struct guard_limit udp_rule = {
+		.port = 8000, .proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 1000,
+	};
+	struct guard_limit tcp_rule = {
+		.port = 8000, .proto = IPPROTO_TCP, .pps = 1000000, .burst = 1000000,
+	};
+	unsigned int kind, round, gated = 0;
+	struct frame arm, f;
+	char addr[32];
+
+	stay_on_cpu();
+	LIST_OK(guard_block(&tg, "198.51.100.66", 0));
+	if (with_allow)
+		LIST_OK(guard_allow(&tg, "192.0.2.77", 0));
+	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | (with_allow ? 0 : GUARD_SKIP_ALLOW_V4),
+		  CELL(198, 51), GUARD_CELL_HOST);
+	if (with_allow)
+		cell_add(CELL(192, 0), GUARD_CELL_ALLOW);
+	dir_set("198.51.100.66", 66 << GUARD_DIR_LONE_SHIFT | GUARD_DIR_HOST);
+	limit(&udp_rule);
+	limit(&tcp_rule);
+	put_established("203.0.113.9", 8000, IPPROTO_UDP);
+	/* New sources take half the budget's 999 s of tolerance. */
+	for (round = 0; round < 1000; round++) {
+		new_source(addr, sizeof(addr), round);
+		build(&f, addr, IPPROTO_UDP, 8000, 0, 0);
+		if (run_outcome(&f).reason == GUARD_REASON_BUDGET)
+			break;
+	}
+	ck_assert_uint_lt(round, 1000);
+
+	build(&arm, "203.0.113.200", IPPROTO_UDP, 8000, 0, 0);
+	for (round = 0; round < 8; round++) {
+		for (kind = 0; kind < GF_COUNT; kind++) {
+			struct outcome gate_on, gate_off;
+
+			gate_frame(&f, kind, round);
+			ck_assert_int_eq(run_outcome(&arm).reason, GUARD_REASON_BUDGET);
+			gate_on = run_outcome(&f);
+			/* Armed before the run if it still is after it
+			 * (or a drop of the run armed it again). */
+			gated += gate_answers();
+			gates_clear();
+			gate_off = run_outcome(&f);
+			ck_assert_msg(gate_on.action == gate_off.action &&
+				      gate_on.reason == gate_off.reason,
+				      "frame kind %u, round %u: %s (%s) with the gate, "
+				      "%s (%s) without", kind, round,
+				      xdp_action_name(gate_on.action), guard_reason_name(gate_on.reason),
+				      xdp_action_name(gate_off.action), guard_reason_name(gate_off.reason));
+		}
+	}
+	ck_assert_msg(gated >= GF_COUNT * 8 / 2, "the gate was armed for %u of %u runs", gated,
+		      GF_COUNT * 8);
+}
+
+START_TEST(test_gate_agrees_usual)
+{
+	gate_agrees(false);
+}
+END_TEST
+
+START_TEST(test_gate_agrees_with_allowlist)
+{
+	gate_agrees(true);
+}
+END_TEST
+
+/*
+ * A rule's change writes the config, and the gate it left goes stale at
+ * once, not at the next tick: the budget taken off the rule, or the rule
+ * removed, lets the next packet through.
+ */
+START_TEST(test_gate_follows_rule_change)
+{
+	struct guard_limit tight = {
+		.port = 8000, .proto = IPPROTO_UDP, .budget_pps = 1, .budget_burst = 2,
+	};
+	/* No budget: a rule that changes keeps its budget's state. */
+	struct guard_limit roomy = { .port = 8000, .proto = IPPROTO_UDP, .pps = 1000, .burst = 1000 };
+	unsigned int round, i = 0;
+	char addr[32];
+
+	stay_on_cpu();
+	for (round = 0; round < 20; round++) {
+		struct frame f;
+
+		limit(&tight);
+		/* At most one new source passes; then the gate is armed. */
+		new_source(addr, sizeof(addr), i++);
+		build(&f, addr, IPPROTO_UDP, 8000, 0, 0);
+		if (run_outcome(&f).reason == GUARD_REASON_PASS) {
+			new_source(addr, sizeof(addr), i++);
+			expect_udp(addr, 8000, GUARD_REASON_BUDGET);
+		}
+		if (round % 2) {
+			limit(&roomy);
+		} else {
+			LIST_OK(guard_unlimit(&tg, 8000, IPPROTO_UDP));
+		}
+		new_source(addr, sizeof(addr), i++);
+		expect_udp(addr, 8000, GUARD_REASON_PASS);
+	}
+}
+END_TEST
+
 static void add_budget_tests(TCase *tc)
 {
 	tcase_add_test(tc, test_budget_new_and_established);
@@ -1900,6 +2274,18 @@ Suite *ratelimit_suite(void)
 	tc = tcase_create("budgets-indexed");
 	tcase_add_checked_fixture(tc, rl_setup_indexed, NULL);
 	add_budget_tests(tc);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("gate");
+	tcase_add_checked_fixture(tc, rl_setup_indexed, NULL);
+	tcase_add_test(tc, test_gate_drops_flood);
+	tcase_add_test(tc, test_gate_agrees_usual);
+	tcase_add_test(tc, test_gate_follows_rule_change);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("gate-allowlist");
+	tcase_add_checked_fixture(tc, rl_setup, NULL);
+	tcase_add_test(tc, test_gate_agrees_with_allowlist);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("autoban");

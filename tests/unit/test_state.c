@@ -27,6 +27,7 @@
 
 #include "unit.h"
 #include "guard_maps.h"
+#include "internal.h"	/* xg_state_refresh_rules() */
 
 #define NS 1000000000ULL
 
@@ -185,16 +186,27 @@ static int cmp_entry(const void *a, const void *b)
 			     &((const struct xg_entry *)b)->prefix);
 }
 
-/* The skip bits the program reads: set for exactly the empty maps, and
- * never for a map auto-ban writes to while a rule bans. */
-static uint32_t skip_bits(void)
+static struct guard_config config_now(void)
 {
 	struct guard_config cfg;
 	uint32_t zero = 0;
 
 	ck_assert_int_eq(bpf_map_lookup_elem(xg_state_map_fd(st, GUARD_MAP_CONFIG),
 					     &zero, &cfg), 0);
-	return cfg.skip_lists;
+	return cfg;
+}
+
+/* The skip bits the program reads: set for exactly the empty maps, and
+ * never for a map auto-ban writes to while a rule bans. */
+static uint32_t skip_bits(void)
+{
+	return config_now().skip_lists & GUARD_SKIP_BITS;
+}
+
+/* The config's generation (GUARD_CONFIG_GEN_SHIFT). */
+static uint32_t config_gen(void)
+{
+	return config_now().skip_lists >> GUARD_CONFIG_GEN_SHIFT;
 }
 
 /* The cell of a.b.x.x, as the program indexes it. */
@@ -1020,6 +1032,41 @@ START_TEST(test_rule_index_order)
 	EXPECT_NAMES(ix->udp[53], 53, IPPROTO_UDP, 30);
 	EXPECT_NAMES(ix->tcp[8001], 0, IPPROTO_TCP, 20);
 	free(ix);
+}
+END_TEST
+
+/*
+ * Every rule change writes the config, and every write moves its
+ * generation on: the program's budget gate (struct guard_gate) holds an
+ * answer only as long as the generation it was found under.  Also a
+ * change that leaves every skip bit as it was.
+ */
+START_TEST(test_rule_change_moves_generation)
+{
+	struct xg_match m = { .port = 8000, .proto = IPPROTO_UDP };
+	struct xg_limit l = { .match = m, .pps = 100, .budget_pps = 1000 };
+	uint32_t gen = config_gen(), bits;
+
+	ck_assert_int_eq(xg_limit_set(st, &l), 0);
+	ck_assert_uint_gt(config_gen(), gen);
+	gen = config_gen();
+	bits = skip_bits();
+	l.budget_pps = 1000000;
+	ck_assert_int_eq(xg_limit_set(st, &l), 0);
+	ck_assert_uint_eq(skip_bits(), bits);
+	ck_assert_uint_gt(config_gen(), gen);
+	gen = config_gen();
+	ck_assert_int_eq(xg_limit_remove(st, &m), 0);
+	ck_assert_uint_gt(config_gen(), gen);
+
+	/* The refresh after a rule change, which rebuilds the rule index,
+	 * writes the config after it even with every bit as it was: a gate
+	 * armed from the old index in between goes stale too. */
+	gen = config_gen();
+	bits = skip_bits();
+	ck_assert_int_eq(xg_state_refresh_rules(st), 0);
+	ck_assert_uint_eq(skip_bits(), bits);
+	ck_assert_uint_gt(config_gen(), gen);
 }
 END_TEST
 
@@ -3220,6 +3267,7 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_clear);
 	tcase_add_test(tc, test_skip_bits);
 	tcase_add_test(tc, test_rule_index_order);
+	tcase_add_test(tc, test_rule_change_moves_generation);
 	tcase_add_test(tc, test_rule_index_no_overwrite);
 	tcase_add_test(tc, test_rule_index_built_at_refresh);
 	tcase_add_test(tc, test_rule_change_keeps_list_indexes);
