@@ -501,7 +501,7 @@ static __always_inline int budgets_on_tick(const struct guard_rule *rule)
 /* The stamp of a gate (struct guard_gate): a jiffy and a config. */
 static __always_inline __u64 gate_stamp(__u64 jiffies, __u32 cfg_bits)
 {
-	return jiffies << 16 | cfg_bits >> GUARD_CONFIG_GEN_SHIFT;
+	return jiffies << 16 | guard_config_gen(cfg_bits);
 }
 
 /*

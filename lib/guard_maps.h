@@ -404,6 +404,17 @@ struct guard_config {
 #define GUARD_CONFIG_GEN_SHIFT	16
 #define GUARD_SKIP_BITS		((1U << GUARD_CONFIG_GEN_SHIFT) - 1)
 
+static inline __u32 guard_config_gen(__u32 skip_lists)
+{
+	return skip_lists >> GUARD_CONFIG_GEN_SHIFT;
+}
+
+/* What every write of the config by user space does to it first. */
+static inline void guard_config_next_gen(struct guard_config *cfg)
+{
+	cfg->skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+}
+
 /*
  * Which IPv4 lists have anything in each /16, indexed by the first two
  * bytes of the address: the allowlist and the prefix trie when a prefix

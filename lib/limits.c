@@ -317,7 +317,7 @@ int xg_config_write(struct xg_state *st, const struct guard_config *cfg)
 	struct guard_config next = *cfg;
 	__u32 zero = 0;
 
-	next.skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+	guard_config_next_gen(&next);
 	return bpf_map_update_elem(st->map_fds[XG_MAP_CONFIG], &zero, &next, BPF_ANY) ? -errno : 0;
 }
 

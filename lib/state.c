@@ -283,7 +283,7 @@ static int config_indexes_off(const char *pin_path)
 	if (!ret && (cfg.skip_lists & bits)) {
 		/* Here without a state to write through xg_config_write(). */
 		cfg.skip_lists &= ~bits;
-		cfg.skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+		guard_config_next_gen(&cfg);
 		if (bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY))
 			ret = -errno;
 	}

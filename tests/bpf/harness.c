@@ -702,7 +702,7 @@ int guard_config_set(const struct guard *g, const struct guard_config *cfg)
 	uint32_t zero = 0;
 
 	/* As the library's every write does (xg_config_write()). */
-	next.skip_lists += 1U << GUARD_CONFIG_GEN_SHIFT;
+	guard_config_next_gen(&next);
 	return bpf_map_update_elem(g->map_fd[GM_CONFIG], &zero, &next, BPF_ANY) ?
 		       -errno : 0;
 }

@@ -206,7 +206,7 @@ static uint32_t skip_bits(void)
 /* The config's generation (GUARD_CONFIG_GEN_SHIFT). */
 static uint32_t config_gen(void)
 {
-	return config_now().skip_lists >> GUARD_CONFIG_GEN_SHIFT;
+	return guard_config_gen(config_now().skip_lists);
 }
 
 /* The cell of a.b.x.x, as the program indexes it. */
