@@ -32,7 +32,10 @@
 #include <linux/in.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
-#include <linux/icmp.h>
+/* Not <linux/icmp.h>: it pulls glibc's <sys/socket.h> in through
+ * <linux/if.h>, and under -target bpf glibc then asks for its 32-bit
+ * headers, which a plain Debian install lacks.  ICMPv4 and ICMPv6 share
+ * the 8-byte header of struct icmp6hdr. */
 #include <linux/icmpv6.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
@@ -352,12 +355,12 @@ static __always_inline int parse_l4(struct packet *pkt)
 	case IPPROTO_ICMPV6: {
 		/* Both are 8 bytes at least: type, code, checksum, and a
 		 * 4-byte field every message type has. */
-		struct icmphdr *icmph = l4;
+		struct icmp6hdr *icmph = l4;
 
 		if ((void *)(icmph + 1) > pkt->data_end ||
 		    off + sizeof(*icmph) > pkt->l3_end)
 			return PARSE_MALFORMED;
-		pkt->icmp_type = icmph->type;
+		pkt->icmp_type = icmph->icmp6_type;
 		return PARSE_OK;
 	}
 	default:

@@ -13,7 +13,6 @@
 #include <linux/if_ether.h>
 #include <linux/in.h>
 #include <linux/ip.h>
-#include <linux/icmp.h>
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <xdp/xdp_helpers.h>
@@ -41,7 +40,7 @@ int xdp_next(struct xdp_md *ctx)
 	void *data_end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	struct iphdr *iph;
-	struct icmphdr *icmp;
+	__u8 *icmp_type;
 	__u64 one = 1, *count;
 
 	if ((void *)(eth + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP))
@@ -50,8 +49,10 @@ int xdp_next(struct xdp_md *ctx)
 	if ((void *)(iph + 1) > data_end || iph->ihl < 5 ||
 	    iph->protocol != IPPROTO_ICMP)
 		return XDP_PASS;
-	icmp = (void *)iph + iph->ihl * 4;
-	if ((void *)(icmp + 1) > data_end || icmp->type != ICMP_ECHO)
+	/* The type is the ICMP header's first byte.  <linux/icmp.h> is not
+	 * included: it needs glibc's 32-bit headers under -target bpf. */
+	icmp_type = (void *)iph + iph->ihl * 4;
+	if ((void *)(icmp_type + 1) > data_end || *icmp_type != 8 /* echo request */)
 		return XDP_PASS;
 
 	count = bpf_map_lookup_elem(&xgvm_echo_by_src, &iph->saddr);
