@@ -10,8 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "guard_maps.h"
 #include "unit.h"
 
 /* ---- log capture ------------------------------------------------------- */
@@ -63,6 +65,17 @@ void unit_log_install(void)
 	log_echo = getenv("XG_UNIT_VERBOSE") != NULL;
 	unit_log_reset();
 	xg_set_print(capture);
+}
+
+void unit_config_skip_set(int config_fd, uint32_t skip)
+{
+	struct guard_config cfg;
+	uint32_t zero = 0;
+
+	ck_assert_int_eq(bpf_map_lookup_elem(config_fd, &zero, &cfg), 0);
+	cfg.skip_lists = (cfg.skip_lists & ~GUARD_SKIP_BITS) | (skip & GUARD_SKIP_BITS);
+	guard_config_next_gen(&cfg);
+	ck_assert_int_eq(bpf_map_update_elem(config_fd, &zero, &cfg, BPF_ANY), 0);
 }
 
 uint64_t unit_splitmix64(uint64_t *state)

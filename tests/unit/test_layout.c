@@ -389,15 +389,8 @@ static __u32 config_skip(void)
 static void config_skip_set(__u32 skip)
 {
 	int fd = pinned_fd(GUARD_MAP_CONFIG);
-	struct guard_config cfg;
-	__u32 zero = 0;
 
-	/* The rest of the config kept and the generation moved on, as the
-	 * library writes it. */
-	ck_assert_int_eq(bpf_map_lookup_elem(fd, &zero, &cfg), 0);
-	cfg.skip_lists = (cfg.skip_lists & ~GUARD_SKIP_BITS) | (skip & GUARD_SKIP_BITS);
-	guard_config_next_gen(&cfg);
-	ck_assert_int_eq(bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY), 0);
+	unit_config_skip_set(fd, skip);
 	close(fd);
 }
 

@@ -508,19 +508,6 @@ static void probes_for(struct probes *pr, const struct xg_prefix *e)
 	probe_add(pr, step(last, 1));
 }
 
-static void set_skip_bits(int fd, uint32_t skip)
-{
-	struct guard_config cfg;
-	uint32_t zero = 0;
-
-	/* As the library writes the config: the bits replaced, the
-	 * generation moved on. */
-	ck_assert_int_eq(bpf_map_lookup_elem(fd, &zero, &cfg), 0);
-	cfg.skip_lists = (cfg.skip_lists & ~GUARD_SKIP_BITS) | (skip & GUARD_SKIP_BITS);
-	guard_config_next_gen(&cfg);
-	ck_assert_int_eq(bpf_map_update_elem(fd, &zero, &cfg, BPF_ANY), 0);
-}
-
 static void index_round(unsigned int round)
 {
 	struct xg_entry block[INDEX_ENTRIES], allow[INDEX_ENTRIES / 7];
@@ -584,7 +571,7 @@ static void index_round(unsigned int round)
 
 		pr.reason[i] = run(&f, &verdict);
 	}
-	set_skip_bits(cfg_fd, 0);
+	unit_config_skip_set(cfg_fd, 0);
 	for (size_t i = 0; i < pr.n; i++) {
 		struct frame f = tcp_from_prefix(pr.addr[i]);
 		char buf[XG_PREFIX_STRLEN];
@@ -599,7 +586,7 @@ static void index_round(unsigned int round)
 			      xg_prefix_format(&pr.addr[i], buf, sizeof(buf)),
 			      xg_reason_name(pr.reason[i]), xg_reason_name(plain));
 	}
-	set_skip_bits(cfg_fd, cfg.skip_lists);
+	unit_config_skip_set(cfg_fd, cfg.skip_lists);
 	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
 	ck_assert_int_eq(xg_list_clear(st, XG_ALLOWLIST, NULL), 0);
 	free(pr.addr);

@@ -1112,15 +1112,12 @@ END_TEST
 START_TEST(test_rule_index_built_at_refresh)
 {
 	struct guard_rule_index *ix = calloc(1, sizeof(*ix));
-	struct guard_config cfg;
 	__u32 zero = 0;
 
 	ck_assert_ptr_nonnull(ix);
 	set_rule(443, IPPROTO_TCP, 10);
 	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_RULE_INDEX), &zero, ix, BPF_ANY), 0);
-	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CONFIG), &zero, &cfg), 0);
-	cfg.skip_lists &= ~GUARD_RULE_INDEX;
-	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_CONFIG), &zero, &cfg, BPF_ANY), 0);
+	unit_config_skip_set(map_fd(GUARD_MAP_CONFIG), skip_bits() & ~GUARD_RULE_INDEX);
 
 	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert(skip_bits() & GUARD_RULE_INDEX);
@@ -1204,18 +1201,12 @@ static size_t assert_marks(enum xg_list list, const char *text, uint8_t bit,
 		ck_assert_int_eq(xg_state_refresh(st), 0);
 		if (!in_use) {
 			struct guard_cells_v4 *junk = malloc(sizeof(*junk));
-			struct guard_config cfg;
-			uint32_t zero = 0;
 
 			ck_assert_ptr_nonnull(junk);
 			memset(junk, 0xff, sizeof(*junk));
 			cells_put(junk);
 			free(junk);
-			ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_CONFIG),
-							     &zero, &cfg), 0);
-			cfg.skip_lists = 0;
-			ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_CONFIG),
-							     &zero, &cfg, BPF_ANY), 0);
+			unit_config_skip_set(map_fd(GUARD_MAP_CONFIG), 0);
 		}
 		ck_assert_int_eq(xg_list_add(st, list, &e, 1, NULL), 0);
 		marked = assert_cells(GUARD_CELLS_V4, 0, &run, bit ? 1 : 0);
@@ -2358,14 +2349,9 @@ START_TEST(test_dir6_empty)
 {
 	const uint8_t key[4] = { 0x20, 0x01, 0x0d, 0xb8 };
 	struct guard_dir_v6 junk = { .len = DIR6_LEN(32), .flags = GUARD_DIR_HOST };
-	struct guard_config cfg;
-	uint32_t zero = 0;
-	int cfg_fd = map_fd(GUARD_MAP_CONFIG);
 
 	ck_assert_int_eq(bpf_map_update_elem(map_fd(GUARD_MAP_DIR_V6), key, &junk, BPF_ANY), 0);
-	ck_assert_int_eq(bpf_map_lookup_elem(cfg_fd, &zero, &cfg), 0);
-	cfg.skip_lists |= GUARD_INDEX_V6_SHORT;
-	ck_assert_int_eq(bpf_map_update_elem(cfg_fd, &zero, &cfg, BPF_ANY), 0);
+	unit_config_skip_set(map_fd(GUARD_MAP_CONFIG), skip_bits() | GUARD_INDEX_V6_SHORT);
 	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert_uint_eq(assert_dir6(GUARD_INDEX_V6, NULL, 0), 0);
 	ck_assert_uint_eq(map_count(GUARD_MAP_DIR_V6), 0);

@@ -43,6 +43,11 @@ void unit_log_install(void);
 /* Parse text that must be valid; fails the test otherwise. */
 struct xg_prefix unit_prefix(const char *text);
 
+/* Set the config's skip bits (those of GUARD_SKIP_BITS in skip) through
+ * the pinned config map at config_fd, as the library writes the config:
+ * the rest kept, the generation moved on. */
+void unit_config_skip_set(int config_fd, uint32_t skip);
+
 /* splitmix64: the next number from *state, the same on every run and
  * libc, so that a random test replays from its seed. */
 uint64_t unit_splitmix64(uint64_t *state);
