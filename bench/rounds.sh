@@ -12,7 +12,7 @@
 # differ by a few percent takes more.
 #
 #   rounds.sh [-n ROUNDS] [-s SECS] [--src ADDR] [--sources N]
-#             [--guard 'COMMAND ARGS']... NAME=OBJECT[@guard]...
+#             [--guard 'COMMAND ARGS']... NAME=OBJECT[,src-add=ADDR][@guard]...
 #
 #   -n ROUNDS     rounds (default 30)
 #   -s SECS       seconds per sample (default 0.5)
@@ -23,7 +23,9 @@
 #                 of every receiver marked @guard, in order, before the
 #                 rounds: "limit 9000/udp --pps 1000 --budget-pps 1",
 #                 "block 10.99.0.66"
-#   NAME=OBJECT   attached with xdpattach, its maps private
+#   NAME=OBJECT   attached with xdpattach, its maps private; with
+#                 ,src-add=ADDR, ADDR goes into the source list of the
+#                 floor or the least filter (xdpattach --src-add)
 #   NAME=OBJECT@guard
 #                 an xdp-guard object (the tree's or any build of it),
 #                 attached with xdpattach to a state of its own, made by
@@ -91,11 +93,19 @@ ip -n "$NS_RX" link set rx0 up
 ip netns exec "$NS_TX" ethtool -K tx0 gro on >/dev/null
 ip netns exec "$NS_RX" ethtool -K rx0 gro on >/dev/null
 
-NAMES=() OBJS=() PINS=()
+NAMES=() OBJS=() PINS=() ADDS=()
 for spec in "$@"; do
-	name=${spec%%=*} obj=${spec#*=} pin=
+	name=${spec%%=*} obj=${spec#*=} guard='' add=''
 	if [[ $obj == *@guard ]]; then
-		obj=${obj%@guard}
+		obj=${obj%@guard} guard=1
+	fi
+	if [[ $obj == *,src-add=* ]]; then
+		add=${obj#*,src-add=} obj=${obj%%,src-add=*}
+	fi
+	[ -e "$obj" ] || { log "$name: no such object $obj"; exit 1; }
+	[ -z "$add" ] || [ -z "$guard" ] || { log "$name: src-add is for the bare programs"; exit 1; }
+	pin=
+	if [ -n "$guard" ]; then
 		pin="$BPFFS/${#NAMES[@]}"
 		mkdir "$pin" && "$HERE/pktcost" --load-only --prog "g=$obj,pin=$pin" || exit 1
 		for cmd in "${GUARD_CMDS[@]}"; do
@@ -103,14 +113,14 @@ for spec in "$@"; do
 			"$GUARD" $cmd -p "$pin" >/dev/null || { log "$name: xdp-guard $cmd failed"; exit 1; }
 		done
 	fi
-	[ -e "$obj" ] || { log "$name: no such object $obj"; exit 1; }
-	NAMES+=("$name") OBJS+=("$obj") PINS+=("$pin")
+	NAMES+=("$name") OBJS+=("$obj") PINS+=("$pin") ADDS+=("$add")
 done
 
 declare -A RATES
 for ((r = 1; r <= ROUNDS; r++)); do
 	for i in "${!NAMES[@]}"; do
-		ip netns exec "$NS_RX" "$HERE/xdpattach" rx0 "${OBJS[i]}" ${PINS[i]:+"${PINS[i]}"} ||
+		ip netns exec "$NS_RX" "$HERE/xdpattach" ${ADDS[i]:+--src-add "${ADDS[i]}"} \
+			rx0 "${OBJS[i]}" ${PINS[i]:+"${PINS[i]}"} ||
 			{ log "${NAMES[i]}: cannot attach"; exit 1; }
 		pps=$(ip netns exec "$NS_TX" "$HERE/trafficgen" --dev tx0 --dst-mac "$RX_MAC" \
 			--dst "$RX_IP" --duration "$SECS" --runs 1 "${TRAFFIC[@]}" 2>/dev/null |
