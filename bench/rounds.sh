@@ -70,28 +70,8 @@ for t in "$HERE/xdpattach" "$HERE/trafficgen" "$HERE/pktcost"; do
 	[ -x "$t" ] || { echo "rounds: $t is missing: run make first" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d /tmp/xdp-guard-rounds.XXXXXX) || exit 1
-BPFFS="$WORK/bpffs"
-mkdir "$BPFFS"
-if ! mount -t bpf bpf "$BPFFS"; then
-	log "cannot mount a bpffs"
-	exit 1
-fi
-unset SSH_CONNECTION SSH_CLIENT
-
-for ns in "$NS_TX" "$NS_RX"; do
-	ip netns add "$ns" || exit 1
-	NAMESPACES+=("$ns")
-	ip -n "$ns" link set lo up
-done
-ip link add tx0 netns "$NS_TX" address "$TX_MAC" type veth \
-	peer name rx0 netns "$NS_RX" address "$RX_MAC" || exit 1
-ip -n "$NS_TX" addr add "$TX_IP/24" dev tx0
-ip -n "$NS_RX" addr add "$RX_IP/24" dev rx0
-ip -n "$NS_TX" link set tx0 up
-ip -n "$NS_RX" link set rx0 up
-ip netns exec "$NS_TX" ethtool -K tx0 gro on >/dev/null
-ip netns exec "$NS_RX" ethtool -K rx0 gro on >/dev/null
+work_setup rounds
+make_link "$NS_TX" tx0 "$TX_MAC" "$TX_IP" "$NS_RX" rx0 "$RX_MAC" "$RX_IP"
 
 NAMES=() OBJS=() PINS=() ADDS=()
 for spec in "$@"; do
