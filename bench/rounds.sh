@@ -50,7 +50,8 @@ LOG_TAG=rounds
 ROUNDS=30 SECS=0.5
 TRAFFIC=(--src 10.100.0.0 --sources 131072)
 GUARD_CMDS=()
-usage() { sed -n '14,31s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+# The header from the synopsis down: no line numbers to keep in step.
+usage() { sed -n '/^#   rounds.sh \[/,/^set -uo/{/^#/s/^# \{0,1\}//p}' "$0" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
 	case $1 in
