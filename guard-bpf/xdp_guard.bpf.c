@@ -7,8 +7,9 @@
  *   1. parse up to the IP header; malformed frames are dropped, non-IP
  *      frames pass;
  *   (an IPv4 source is first judged here through the lists' index,
- *   before the rest of the parse: early_verdict_v4; what the index
- *   settles does not come to steps 2 and 3)
+ *   before the rest of the parse: by its /24's lone-host byte before the
+ *   config is read, lone_verdict_v4, then early_verdict_v4; what the
+ *   index settles does not come to steps 2 and 3)
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
  *   4. the transport header is checked; malformed ones are dropped;
@@ -208,6 +209,15 @@ static __always_inline __u32 index16(__u32 x)
 	return x & 0xffff;
 }
 
+/* The config, and its skip bits (0, look everywhere, if it is missing). */
+static __always_inline __u32 read_config(struct guard_config **cfg)
+{
+	__u32 zero = 0;
+
+	*cfg = bpf_map_lookup_elem(&xg_config, &zero);
+	return *cfg ? (*cfg)->skip_lists : 0;
+}
+
 /* Per-CPU slot: a plain add, no atomics on the fast path. */
 static __always_inline int verdict(__u32 len, __u32 reason, int action)
 {
@@ -313,11 +323,12 @@ static __always_inline int slash24_cell(__u32 a)
 	return dir ? dir->cell[index16(a >> 8)] : -1;
 }
 
-/* A /24 cell's lone-host byte, if the config trusts those bytes and no
- * rule may ban; 0 otherwise, or if the cell has none. */
+/* A /24 cell's lone-host byte, to tell that no other host in the /24 is
+ * listed: not while a rule may ban, into the host hash behind the index's
+ * back.  (A match is a verdict whatever the config: lone_verdict_v4.) */
 static __always_inline __u32 trusted_lone(__u32 d, __u32 skip)
 {
-	if ((skip & (GUARD_CELLS_LONE | GUARD_CELLS_BANS)) != GUARD_CELLS_LONE)
+	if (skip & GUARD_CELLS_BANS)
 		return 0;
 	return d >> GUARD_DIR_LONE_SHIFT;
 }
@@ -467,79 +478,82 @@ static __always_inline __u32 cell_skips(struct packet *pkt, __u32 skip)
 }
 
 /* The usual configuration, told by one test of the skip bits: the index
- * and its lone-host bytes trusted, no IPv4 allow entry, no rule that may
- * ban.  Each of the bits the general path tests one by one; together,
- * on the path of every IPv4 packet, they cost more than the lookups. */
-#define EARLY_USUAL_MASK (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE | GUARD_CELLS_BANS)
-#define EARLY_USUAL (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_LONE)
+ * in use, no IPv4 allow entry, no rule that may ban.  Each of the bits
+ * the general path tests one by one; together, on the path of every IPv4
+ * packet, they cost more than the lookups. */
+#define EARLY_USUAL_MASK (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_CELLS_BANS)
+#define EARLY_USUAL (GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4)
+
+/* An IPv4 header the early look takes: in the frame, and without options
+ * (IHL 5), the common case in one compare; others take the full path,
+ * which gives the same answers. */
+static __always_inline struct iphdr *early_header_v4(struct xdp_md *ctx, __u32 off)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	struct iphdr *iph = ipv4_header(data, data_end, off);
+
+	return iph && *(__u8 *)iph == 0x45 ? iph : NULL;
+}
+
+/*
+ * The first look at an IPv4 source, before the config is read: its /24
+ * cell's lone-host byte naming it.  That byte is a standing verdict
+ * (guard_maps.h): user space clears it before anything that would make it
+ * wrong, whatever else the config says, so the most common blocked packet
+ * needs no other read.
+ */
+static __always_inline int lone_verdict_v4(__be32 saddr, int d)
+{
+	/* One compare: a missing map's -1 shifts to no byte, and an address
+	 * ending in .0, which never has one, to 0x100 against the cell's 0. */
+	return (__u32)(d >> GUARD_DIR_LONE_SHIFT) == ((bpf_ntohl(saddr) - 1) & 0xff) + 1;
+}
 
 /*
  * The IPv4 lists, through the index, before the rest of the parse: a
  * flood's packets are all alike, and every store and lookup skipped is
  * time the driver gets back.  Most blocked sources are condemned by their
- * /24's cell alone (the one address listed in the /24, or a prefix around
- * it, without a deadline); the others by one hash lookup, of the host or
- * of the /24's longer prefixes (blocked_indexed_v4).  Only a prefix with
- * a deadline needs the trie, which the full path asks.
+ * /24's lone-host byte before this (lone_verdict_v4); the others by the
+ * cell alone (a prefix around it without a deadline), or by one hash
+ * lookup, of the host or of the /24's longer prefixes
+ * (blocked_indexed_v4).  Only a prefix with a deadline needs the trie,
+ * which the full path asks.  d is the source's /24 cell.
  *
- * The answer is the one the full path would give, reason included:
- *   - the allowlist comes first there, so with any IPv4 allow entry the
- *     source's /16 cell is read, and a /16 with one is left to it;
- *   - a header the full path would call malformed is left to it.  It is
- *     checked first, although a packet that goes on is checked again
- *     there: after the index's lookups, the check found the header's
- *     fields spilled to the stack, and cost every path more than it
- *     does twice.
+ * The answer is the one the full path would give, reason included: the
+ * allowlist comes first there, so with any IPv4 allow entry the source's
+ * /16 cell is read, and a /16 with one is left to it.
  * Returns the drop reason, or 0 to go on.  A source that is on neither
  * list goes on with *skip_lists telling the full path to look in no IPv4
  * list: most sources of a random-source flood, for which the rate limiter
  * is what is left.
  */
-static __always_inline __u32 early_verdict_v4(struct xdp_md *ctx, __u32 off, __u32 *skip_lists)
+static __always_inline __u32 early_verdict_v4(__be32 saddr, int d, __u32 *skip_lists)
 {
-	void *data = (void *)(long)ctx->data;
-	void *data_end = (void *)(long)ctx->data_end;
-	struct iphdr *iph = data + off;
 	__u32 skip = *skip_lists;
-	__be32 saddr;
-	int cell, d, r;
+	int cell, r;
 
-	/* The usual configuration: a source its /24 names goes at once, and
-	 * an empty /24 says the source is on no list. */
+	if (d < 0)
+		return 0;
+	/* The usual configuration: an empty /24 says the source is on no
+	 * list. */
 	if ((skip & EARLY_USUAL_MASK) == EARLY_USUAL) {
-		__u32 a, lone;
-
 		if ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4))
 			return 0;
-		if (!ipv4_header(data, data_end, off))
-			return 0;
-		saddr = iph->saddr;
-		a = bpf_ntohl(saddr);
-		d = slash24_cell(a);
-		if (d <= 0) {
-			if (d == 0)
-				*skip_lists = skip | GUARD_SKIP_V4_ALL;
+		if (d == 0) {
+			*skip_lists = skip | GUARD_SKIP_V4_ALL;
 			return 0;
 		}
-		lone = d >> GUARD_DIR_LONE_SHIFT;
-		if (lone && (a & 0xff) == lone)
-			return GUARD_REASON_BLOCK;
 		goto indexed;
 	}
 	if (!(skip & GUARD_CELLS_V4) ||
 	    ((skip & GUARD_SKIP_BLOCK_V4) && (skip & GUARD_SKIP_BLKNET_V4)))
 		return 0;
-	if (!ipv4_header(data, data_end, off))
-		return 0;
-	saddr = iph->saddr;
 	if (!(skip & GUARD_SKIP_ALLOW_V4)) {
 		cell = slash16_cell(bpf_ntohl(saddr));
 		if (cell < 0 || (cell & GUARD_CELL_ALLOW))
 			return 0;
 	}
-	d = slash24_cell(bpf_ntohl(saddr));
-	if (d < 0)
-		return 0;
 indexed:
 	r = blocked_indexed_v4(saddr, d, skip);
 	if (r == 0)
@@ -553,12 +567,10 @@ SEC("xdp")
 int xdp_guard(struct xdp_md *ctx)
 {
 	struct guard_config *cfg;
+	struct iphdr *iph = NULL;
 	struct packet pkt;
-	__u32 reason, zero = 0, skip, off = 0;
+	__u32 reason, skip, off = 0;
 	__u16 proto = 0;
-
-	cfg = bpf_map_lookup_elem(&xg_config, &zero);
-	skip = cfg ? cfg->skip_lists : 0;
 
 	switch (parse_l2(ctx, &proto, &off)) {
 	case PARSE_OK:
@@ -571,14 +583,26 @@ int xdp_guard(struct xdp_md *ctx)
 	default:
 		return verdict(frame_len(ctx), GUARD_REASON_MALFORMED, XDP_DROP);
 	}
-	if (proto == ETH_P_IP) {
-		reason = early_verdict_v4(ctx, off, &skip);
+	if (proto == ETH_P_IP)
+		iph = early_header_v4(ctx, off);
+	if (iph) {
+		__be32 saddr = iph->saddr;
+		int d = slash24_cell(bpf_ntohl(saddr));
+
+		/* Before the config: on the path of the most common blocked
+		 * packet, its read costs more than the rest together. */
+		if (lone_verdict_v4(saddr, d))
+			return verdict(frame_len(ctx), GUARD_REASON_BLOCK, XDP_DROP);
+		skip = read_config(&cfg);
+		reason = early_verdict_v4(saddr, d, &skip);
 		/* On no IPv4 list: the budget's gate may know the rest. */
 		if (!reason && cfg && cfg->rule_count &&
 		    (skip & GUARD_SKIP_V4_ALL) == GUARD_SKIP_V4_ALL)
 			reason = budget_gate(ctx, off, skip);
 		if (reason)
 			return verdict(frame_len(ctx), reason, XDP_DROP);
+	} else {
+		skip = read_config(&cfg);
 	}
 
 	switch (parse_l3(ctx, &pkt, proto, off)) {

@@ -395,9 +395,6 @@ struct guard_config {
 #define GUARD_INDEX_V6_SHORT	(1U << 9)
 /* xg_rule_index and xg_rule_entries hold the rules of xg_rules. */
 #define GUARD_RULE_INDEX	(1U << 10)
-/* The /24s' lone-host bytes in xg_dir_v4 may be trusted (never while a
- * rule may auto-ban). */
-#define GUARD_CELLS_LONE	(1U << 11)
 /* The top 16 bits count user space's writes of the config, modulo 2^16,
  * so that what the program derived from an older config is known to be
  * old (struct guard_gate). */
@@ -453,19 +450,22 @@ struct guard_cells_v4 {
  * hand: then the address itself answers, without the host hash.  Most
  * listed /24s hold one address, and a hash lookup costs more than all the
  * rest of a blocked packet's path.  An address ending in .0 never gets the
- * byte.  The byte is more than a mark, it is a verdict, so user space sets
- * it only after its entry is in the hash, clears it before another
- * address goes into the /24 or its own entry changes, and clears the
- * config bit GUARD_CELLS_LONE before it removes entries, setting it again
- * once the index is right.
+ * byte.  The byte is more than a mark, it is a verdict, which the program
+ * takes before it reads the config, whatever the config says.  So user
+ * space keeps it true at every moment, whether or not the index is in use
+ * (GUARD_CELLS_V4): it sets it only after its entry is in the hash, and
+ * never in a /16 with an allow entry or while a rule may auto-ban; it
+ * clears it before another address goes into the /24, before its own
+ * entry changes or leaves, and before an allow entry comes into its /16.
  * xg_deep_v4 maps such a /24 (the address shifted right by 8, in host byte
  * order) to the addresses its hand-made, deadline-free prefixes cover, and
  * whether any of its prefixes has a deadline (then the trie decides).
  * The trie and the host hash stay the lists themselves; user space builds
  * the index from them, under the same rules as the cells (GUARD_CELLS_V4
  * covers both): more is marked before entries go in, less only after they
- * are gone.  While a rule may auto-ban, the program ignores the host bit
- * and the lone-host byte.
+ * are gone.  While a rule may auto-ban, the program ignores the host bit,
+ * and the lone-host byte but for its verdict on its own address (which
+ * the rate limiter never meets, to ban it).
  */
 #define GUARD_DIR_LEN		0x1f
 #define GUARD_DIR_DEEP		0x20

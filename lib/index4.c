@@ -10,7 +10,9 @@
  * a few single addresses, by looking around each (xg_index4_remove_hosts).
  * The lone-host byte of a /24 is the other way round, being a verdict: it
  * is set only once its address is in (a build, xg_index4_set_lone), and
- * cleared before anything else goes into the /24.
+ * never in a /16 with an allow entry; it is cleared before anything else
+ * goes into the /24, and (xg_index4_drop_lone) before its address leaves
+ * the blocklist or an allow entry comes in over it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -135,7 +137,8 @@ void xg_lone_hosts_free(struct xg_lone_hosts *l)
  */
 static void index_host(struct index4 *ix, __u16 *d, uint32_t addr, bool plain)
 {
-	__u16 lone = (plain && ix->lone_ok && (addr & 0xff)) ? addr & 0xff : 0;
+	bool allowed = ix->cells.cell[addr >> 16] & GUARD_CELL_ALLOW;
+	__u16 lone = (plain && ix->lone_ok && !allowed && (addr & 0xff)) ? addr & 0xff : 0;
 
 	if (!(*d & GUARD_DIR_HOST)) {
 		*d |= GUARD_DIR_HOST | lone << GUARD_DIR_LONE_SHIFT;
@@ -451,7 +454,8 @@ int xg_index4_set_lone(const struct xg_state *st, const struct xg_lone_hosts *fr
 	for (size_t i = 0; !ret && i < fresh->n && !ix->err; i++) {
 		__u16 *d = dir_cell(ix, st, fresh->addrs[i] >> 8);
 
-		if (d && (*d & (GUARD_DIR_HOST | GUARD_DIR_LONE)) == GUARD_DIR_HOST)
+		if (d && (*d & (GUARD_DIR_HOST | GUARD_DIR_LONE)) == GUARD_DIR_HOST &&
+		    !(ix->cells.cell[fresh->addrs[i] >> 16] & GUARD_CELL_ALLOW))
 			*d |= (fresh->addrs[i] & 0xff) << GUARD_DIR_LONE_SHIFT;
 	}
 	if (!ret)
@@ -522,5 +526,55 @@ int xg_index4_remove_hosts(const struct xg_state *st, const struct xg_prefix *ho
 	if (!ret)
 		ret = index_write(ix, st, true);
 	index_free(ix);
+	return ret;
+}
+
+void xg_range4_of(const struct xg_prefix *p, unsigned int widen, struct xg_range4 *r)
+{
+	prefix_range(p->addr, p->len < widen ? p->len : widen, &r->first, &r->last);
+}
+
+/*
+ * The lone-host bytes of every /24 the ranges touch, out of the map now,
+ * whether or not the index is in use: the program drops on a lone-host
+ * byte before it reads the config, so the byte must go before what made
+ * it true does.  Clearing one is always safe (the /24's host bit sends
+ * the program to the host hash).  Only chunks that held one are written.
+ */
+int xg_index4_drop_lone(const struct xg_state *st, const struct xg_range4 *ranges, size_t n)
+{
+	struct guard_dir_v4 *dir[GUARD_DIR_CHUNKS] = { NULL };
+	bool changed[GUARD_DIR_CHUNKS] = { false };
+	int fd = st->map_fds[XG_MAP_DIR_V4];
+	int ret = 0;
+
+	for (size_t i = 0; i < n && !ret; i++) {
+		for (uint64_t s = ranges[i].first >> 8; s <= ranges[i].last >> 8; s++) {
+			__u32 c = s >> 16;
+			__u16 *d;
+
+			if (!dir[c]) {
+				dir[c] = malloc(sizeof(*dir[c]));
+				if (!dir[c]) {
+					ret = -ENOMEM;
+					break;
+				}
+				if (bpf_map_lookup_elem(fd, &c, dir[c])) {
+					ret = -errno;
+					break;
+				}
+			}
+			d = &dir[c]->cell[s & 0xffff];
+			if (*d & GUARD_DIR_LONE) {
+				*d &= ~GUARD_DIR_LONE;
+				changed[c] = true;
+			}
+		}
+	}
+	for (__u32 c = 0; c < GUARD_DIR_CHUNKS; c++) {
+		if (!ret && changed[c] && bpf_map_update_elem(fd, &c, dir[c], BPF_ANY))
+			ret = -errno;
+		free(dir[c]);
+	}
 	return ret;
 }

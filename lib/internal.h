@@ -105,6 +105,15 @@ int xg_index4_add(const struct xg_state *st, enum xg_list list,
 		  const struct xg_entry *entries, size_t n, bool lone_ok,
 		  struct xg_lone_hosts *fresh);
 int xg_index4_set_lone(const struct xg_state *st, const struct xg_lone_hosts *fresh);
+/* Addresses first..last, host byte order. */
+struct xg_range4 {
+	uint32_t first, last;
+};
+/* The addresses of an IPv4 prefix, widened to a /widen if longer. */
+void xg_range4_of(const struct xg_prefix *p, unsigned int widen, struct xg_range4 *r);
+/* Before a lone-host byte could turn false: clear those of the /24s the
+ * ranges touch, in the map, whether or not the index is in use. */
+int xg_index4_drop_lone(const struct xg_state *st, const struct xg_range4 *ranges, size_t n);
 /* After single addresses left the blocklist, while no rule may ban:
  * clear their /24 and /16 host bits where no live host is left, and give
  * a /24 left with one its lone-host byte. */

@@ -5,6 +5,7 @@
  * hash, from shorter prefixes, kept in an LPM trie).  This file hides that
  * split: callers see prefixes and entries.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -277,6 +278,38 @@ static bool map_empty(const struct xg_state *st, enum xg_map_id map)
 
 static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed);
 
+/*
+ * Before an add: the lone-host bytes it could make false (guard_maps.h)
+ * go first, whether or not the index is in use.  An allow entry clears
+ * those of the /16s it comes into (a /16 with one gets none), and a host
+ * entry that may not stand alone (a deadline, or a ban) those of its /24.
+ * Other adds leave every lone-host byte true.
+ */
+static int drop_lone_for_add(struct xg_state *st, enum xg_list list,
+			     const struct xg_entry *entries, size_t n)
+{
+	struct xg_range4 *ranges = malloc((n ? n : 1) * sizeof(*ranges));
+	size_t k = 0;
+	int ret;
+
+	if (!ranges)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_prefix *p = &entries[i].prefix;
+
+		if (p->family != AF_INET)
+			continue;
+		if (list == XG_ALLOWLIST)
+			xg_range4_of(p, 16, &ranges[k++]);
+		else if (p->len == 32 &&
+			 (entries[i].expires_ns || entries[i].origin != GUARD_ORIGIN_MANUAL))
+			xg_range4_of(p, 32, &ranges[k++]);
+	}
+	ret = k ? xg_index4_drop_lone(st, ranges, k) : 0;
+	free(ranges);
+	return ret;
+}
+
 /* Before entries go in: mark them in the indexes (building them first if
  * they are not in use yet); lone gets what xg_index4_set_lone is to set
  * once they are in. */
@@ -287,7 +320,9 @@ static int index_add(struct xg_state *st, enum xg_list list,
 	bool short_prefix = false;
 	int ret;
 
-	ret = xg_config_read(st, &cfg);
+	ret = drop_lone_for_add(st, list, entries, n);
+	if (!ret)
+		ret = xg_config_read(st, &cfg);
 	if (!ret && !(cfg.skip_lists & GUARD_CELLS_V4)) {
 		/* Not in use yet: build it from the lists as they are (for a
 		 * new state, empty), so that this add only marks its own. */
@@ -367,9 +402,6 @@ static int refresh(struct xg_state *st, bool rebuild_cells, bool rules_changed)
 	} else {
 		skip |= cfg.skip_lists & (GUARD_CELLS_V4 | GUARD_CELLS_BANS);
 	}
-	/* The index is right now, removals' lone-host bytes included. */
-	if ((skip & (GUARD_CELLS_V4 | GUARD_CELLS_BANS)) == GUARD_CELLS_V4)
-		skip |= GUARD_CELLS_LONE;
 	/* Bans go anywhere in IPv6: no index while a rule may ban. */
 	if (!bans && (rebuild_cells || !(cfg.skip_lists & GUARD_INDEX_V6))) {
 		bool short_prefix = false;
@@ -653,20 +685,27 @@ out:
 }
 
 /*
- * Before entries leave the IPv4 host hash: the program stops trusting the
- * index's lone-host bytes, one of which may name an address on its way
- * out.  The refresh after the removal, with the index right again, sets
- * the bit back.
+ * Before addresses leave the IPv4 host hash (its keys, one after the
+ * other): the lone-host bytes of their /24s, one of which may name an
+ * address on its way out.  The refresh after the removal, with the index
+ * right again, gives a /24 left with one address its byte back.
  */
-static int lone_off(struct xg_state *st)
+static int drop_lone_for_removal(struct xg_state *st, const uint8_t *keys, size_t n)
 {
-	struct guard_config cfg;
-	int ret = xg_config_read(st, &cfg);
+	struct xg_range4 *ranges = malloc((n ? n : 1) * sizeof(*ranges));
+	int ret;
 
-	if (ret || !(cfg.skip_lists & GUARD_CELLS_LONE))
-		return ret;
-	cfg.skip_lists &= ~GUARD_CELLS_LONE;
-	return xg_config_write(st, &cfg);
+	if (!ranges)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		__be32 addr;
+
+		memcpy(&addr, keys + i * sizeof(addr), sizeof(addr));
+		ranges[i].first = ranges[i].last = ntohl(addr);
+	}
+	ret = xg_index4_drop_lone(st, ranges, n);
+	free(ranges);
+	return ret;
 }
 
 /*
@@ -697,7 +736,9 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 		   const struct xg_prefix *prefixes, size_t n, size_t *missing_index)
 {
 	struct guard_entry val;
-	uint8_t key[KEY_MAX];
+	uint8_t key[KEY_MAX], *hosts;
+	size_t n_hosts = 0;
+	int ret;
 
 	/* Check them all first, so that a typo removes nothing. */
 	for (size_t i = 0; i < n; i++) {
@@ -709,24 +750,24 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 			return -ENOENT;
 		}
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (entry_key(list, &prefixes[i], key) == XG_MAP_BLOCK_V4) {
-			int ret = lone_off(st);
-
-			if (ret)
-				return ret;
-			break;
-		}
-	}
+	hosts = malloc((n ? n : 1) * sizeof(__be32));
+	if (!hosts)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (entry_key(list, &prefixes[i], key) == XG_MAP_BLOCK_V4)
+			memcpy(hosts + sizeof(__be32) * n_hosts++, key, sizeof(__be32));
+	ret = n_hosts ? drop_lone_for_removal(st, hosts, n_hosts) : 0;
+	free(hosts);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < n; i++) {
 		enum xg_map_id map = entry_key(list, &prefixes[i], key);
 
 		/* ENOENT here is the same prefix given twice. */
 		if (bpf_map_delete_elem(st->map_fds[map], key) && errno != ENOENT) {
-			int ret = -errno;
-
+			ret = -errno;
 			/* The indexes must not go on dropping for what did
-			 * leave, nor stay off for the lone hosts. */
+			 * leave. */
 			xg_state_refresh(st);
 			return ret;
 		}
@@ -757,7 +798,7 @@ static int delete_entries(struct xg_state *st, enum xg_list list, uint64_t now,
 			kept++;
 		}
 		if (kept && *m == XG_MAP_BLOCK_V4)
-			ret = lone_off(st);
+			ret = drop_lone_for_removal(st, d.keys, kept);
 		if (!ret)
 			ret = delete_keys(st, *m, d.keys, kept);
 		xg_dump_free(&d);

@@ -266,7 +266,7 @@ static int map_in_use(__u32 map_id)
  * load's refresh has built them. */
 static int config_indexes_off(const char *pin_path)
 {
-	const __u32 bits = GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
+	const __u32 bits = GUARD_CELLS_V4 | GUARD_CELLS_BANS |
 			   GUARD_INDEX_V6 | GUARD_INDEX_V6_SHORT | GUARD_RULE_INDEX;
 	int fd = open_pinned(pin_path, xg_map_layouts[XG_MAP_CONFIG].name);
 	struct guard_config cfg;

@@ -440,7 +440,7 @@ static void fuzz_index_setup(void)
 	tg_setup();
 	LIST_OK(guard_block(&tg, "203.0.113.20", 0));
 	LIST_OK(guard_block(&tg, "198.18.0.0/15", 0));
-	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_SKIP_ALLOW_V4, CELL(203, 0),
+	cells_set(GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4, CELL(203, 0),
 		  GUARD_CELL_HOST);
 	cell_add(CELL(198, 18), GUARD_CELL_NET);
 	cell_add(CELL(198, 19), GUARD_CELL_NET);

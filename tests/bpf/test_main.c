@@ -50,7 +50,7 @@ void cells_set(uint32_t flags, unsigned int index, uint8_t bits)
 	free(cells);
 	free(dir);
 	LIST_OK(guard_config_get(&tg, &cfg));
-	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS | GUARD_CELLS_LONE |
+	cfg.skip_lists = (cfg.skip_lists & ~(GUARD_CELLS_V4 | GUARD_CELLS_BANS |
 					     GUARD_SKIP_ALLOW_V4)) | flags;
 	LIST_OK(guard_config_set(&tg, &cfg));
 }

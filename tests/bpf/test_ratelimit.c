@@ -73,7 +73,7 @@ static void rl_teardown_unindexed(void)
 static void rl_setup_indexed(void)
 {
 	rl_setup();
-	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_BLOCK_V4 |
+	cells_set(GUARD_CELLS_V4 | GUARD_SKIP_ALLOW_V4 | GUARD_SKIP_BLOCK_V4 |
 		  GUARD_SKIP_BLKNET_V4, 0, 0);
 }
 
@@ -1179,7 +1179,7 @@ START_TEST(test_spent_budget_keeps_other_verdicts)
 
 	LIST_OK(guard_block(&tg, "198.51.100.66", 0));
 	LIST_OK(guard_allow(&tg, "203.0.113.77", 0));
-	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE, CELL(198, 51), GUARD_CELL_HOST);
+	cells_set(GUARD_CELLS_V4, CELL(198, 51), GUARD_CELL_HOST);
 	cell_add(CELL(203, 0), GUARD_CELL_ALLOW);
 	dir_set("198.51.100.66", 66 << GUARD_DIR_LONE_SHIFT | GUARD_DIR_HOST);
 	limit(&port_rule);
@@ -1348,7 +1348,7 @@ START_TEST(test_autoban_marks_index)
 	limit(&l);
 	LIST_OK(guard_config_get(&tg, &cfg));
 	/* In use, and all clear but for 192.0.2.7 alone in its /24. */
-	cfg.skip_lists |= GUARD_CELLS_V4 | GUARD_CELLS_LONE;
+	cfg.skip_lists |= GUARD_CELLS_V4;
 	LIST_OK(guard_config_set(&tg, &cfg));
 	ck_assert_int_eq(bpf_map_lookup_elem(tg.map_fd[GM_DIR_V4], &chunk, dir), 0);
 	dir->cell[0 << 8 | 2] = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
@@ -2111,7 +2111,7 @@ static void gate_agrees(bool with_allow)
 	LIST_OK(guard_block(&tg, "198.51.100.66", 0));
 	if (with_allow)
 		LIST_OK(guard_allow(&tg, "192.0.2.77", 0));
-	cells_set(GUARD_CELLS_V4 | GUARD_CELLS_LONE | (with_allow ? 0 : GUARD_SKIP_ALLOW_V4),
+	cells_set(GUARD_CELLS_V4 | (with_allow ? 0 : GUARD_SKIP_ALLOW_V4),
 		  CELL(198, 51), GUARD_CELL_HOST);
 	if (with_allow)
 		cell_add(CELL(192, 0), GUARD_CELL_ALLOW);

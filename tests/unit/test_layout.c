@@ -394,7 +394,7 @@ static void config_skip_set(__u32 skip)
 	close(fd);
 }
 
-#define INDEX_BITS (GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX)
+#define INDEX_BITS (GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX)
 
 /*
  * A map another version laid out differently, that holds only what

@@ -946,12 +946,12 @@ START_TEST(test_skip_bits)
 	 * while no rule may ban, the IPv6 index and the lone-host bytes
 	 * up to date. */
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, one, 1, NULL), 0);
 	ck_assert_uint_eq(skip_bits(), (SKIP_ALL & ~GUARD_SKIP_BLOCK_V4) | GUARD_CELLS_V4 |
-				       GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+				       GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_list_remove(st, XG_BLOCKLIST, &one[0].prefix, 1, NULL), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 	/* A banning rule: the maps bans go to are looked in, empty or not,
 	 * the cells say so (GUARD_CELLS_BANS: host bit everywhere), and
 	 * neither the IPv6 index nor the lone-host bytes are used. */
@@ -960,7 +960,7 @@ START_TEST(test_skip_bits)
 				       GUARD_SKIP_BLKNET_V4 | GUARD_CELLS_V4 |
 				       GUARD_CELLS_BANS | GUARD_RULE_INDEX);
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
-	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_CELLS_LONE | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
+	ck_assert_uint_eq(skip_bits(), SKIP_ALL | GUARD_CELLS_V4 | GUARD_INDEX_V6 | GUARD_RULE_INDEX);
 }
 END_TEST
 
@@ -1618,7 +1618,8 @@ END_TEST
 
 /* A listed host sets the host bit of its own /24 and of no other, with the
  * lone-host byte as it is alone there, but for an address ending in .0;
- * the allowlist and IPv6 touch the /24 index nowhere.  The table's edges
+ * IPv6 touches the /24 index nowhere, and the allowlist only takes the
+ * lone-host bytes of its /16s (test_dir_lone_allow).  The table's edges
  * too. */
 START_TEST(test_dir_host)
 {
@@ -1640,6 +1641,9 @@ START_TEST(test_dir_host)
 	const struct dir_run host[] = {
 		{ NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) },
 	};
+	const struct dir_run host_allowed[] = {
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+	};
 	const struct dir_run both[] = {
 		{ NET24(0, 0, 0), NET24(0, 0, 0), GUARD_DIR_HOST },
 		{ NET24(255, 255, 255), NET24(255, 255, 255), DIR_LONE(255) },
@@ -1648,10 +1652,11 @@ START_TEST(test_dir_host)
 	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert_uint_eq(assert_index(NULL, 0, NULL, 0), 0);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, block, ARRAY_LEN(block), NULL), 0);
+	ck_assert_uint_eq(assert_index(host, ARRAY_LEN(host), NULL, 0), 1);
 	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, allow, ARRAY_LEN(allow), NULL), 0);
-	ck_assert_uint_eq(assert_index(host, ARRAY_LEN(host), NULL, 0), 1);
+	ck_assert_uint_eq(assert_index(host_allowed, ARRAY_LEN(host_allowed), NULL, 0), 1);
 	ck_assert_int_eq(xg_state_refresh(st), 0);
-	ck_assert_uint_eq(assert_index(host, ARRAY_LEN(host), NULL, 0), 1);
+	ck_assert_uint_eq(assert_index(host_allowed, ARRAY_LEN(host_allowed), NULL, 0), 1);
 
 	ck_assert_int_eq(xg_list_clear(st, XG_BLOCKLIST, NULL), 0);
 	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, edges, ARRAY_LEN(edges), NULL), 0);
@@ -1963,7 +1968,7 @@ END_TEST
  * address, or a deadline, takes it away at once, and it comes back when
  * the other leaves (in place, without a build).  Two addresses in one add
  * give none, one address twice does; an auto-ban entry gives none.  None
- * while a rule may ban, and then the config does not trust the bytes.
+ * while a rule may ban.
  */
 START_TEST(test_dir_lone)
 {
@@ -2017,14 +2022,120 @@ START_TEST(test_dir_lone)
 	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
 	ck_assert_int_eq(xg_state_refresh(st), 0);
 	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
-	ck_assert(skip_bits() & GUARD_CELLS_LONE);
 
 	ck_assert_int_eq(xg_limit_set(st, &ban), 0);
 	ck_assert_uint_eq(assert_dir(banning_runs, ARRAY_LEN(banning_runs)), 3);
-	ck_assert(!(skip_bits() & GUARD_CELLS_LONE));
 	ck_assert_int_eq(xg_limit_remove(st, &ban.match), 0);
 	ck_assert_uint_eq(assert_dir(batch_runs, ARRAY_LEN(batch_runs)), 3);
-	ck_assert(skip_bits() & GUARD_CELLS_LONE);
+}
+END_TEST
+
+/*
+ * The program drops on a lone-host byte before it reads the config, where
+ * the allowlist would come first: an allow entry anywhere in a /16 takes
+ * the bytes of all its /24s away as it comes in, no add or build gives
+ * one there while it stays, and they come back when it leaves.  A prefix
+ * wider than a /16 clears every /16 it covers.
+ */
+START_TEST(test_dir_lone_allow)
+{
+	struct xg_entry hosts[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.1.2.3", 0, GUARD_ORIGIN_MANUAL),
+		entry("10.200.0.9", 0, GUARD_ORIGIN_MANUAL),
+	};
+	struct xg_entry five = entry("192.0.3.5", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry near = entry("192.0.9.1", 0, GUARD_ORIGIN_MANUAL);
+	struct xg_entry wide = entry("10.0.0.0/9", 0, GUARD_ORIGIN_MANUAL);
+	const struct dir_run lone[] = {
+		{ NET24(10, 1, 2), NET24(10, 1, 2), DIR_LONE(3) },
+		{ NET24(10, 200, 0), NET24(10, 200, 0), DIR_LONE(9) },
+		{ NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) },
+		{ NET24(192, 0, 3), NET24(192, 0, 3), DIR_LONE(5) },
+	};
+	const struct dir_run allowed[] = {
+		{ NET24(10, 1, 2), NET24(10, 1, 2), GUARD_DIR_HOST },
+		lone[1],
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
+		{ NET24(192, 0, 3), NET24(192, 0, 3), GUARD_DIR_HOST },
+	};
+
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, hosts, ARRAY_LEN(hosts), NULL), 0);
+	ck_assert_uint_eq(assert_dir(lone, 3), 3);
+
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, &near, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_ALLOWLIST, &wide, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, &five, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(allowed, ARRAY_LEN(allowed)), 4);
+	ck_assert_int_eq(xg_state_refresh(st), 0);
+	ck_assert_uint_eq(assert_dir(allowed, ARRAY_LEN(allowed)), 4);
+
+	ck_assert_int_eq(xg_list_remove(st, XG_ALLOWLIST, &near.prefix, 1, NULL), 0);
+	ck_assert_int_eq(xg_list_remove(st, XG_ALLOWLIST, &wide.prefix, 1, NULL), 0);
+	ck_assert_uint_eq(assert_dir(lone, ARRAY_LEN(lone)), 4);
+}
+END_TEST
+
+/* The cell of a /24 as the map holds it now, index in use or not. */
+static uint16_t dir_cell_now(uint32_t slash24)
+{
+	struct guard_dir_v4 *dir = malloc(sizeof(*dir));
+	uint32_t chunk = slash24 >> 16;
+	uint16_t cell;
+
+	ck_assert_ptr_nonnull(dir);
+	ck_assert_int_eq(bpf_map_lookup_elem(map_fd(GUARD_MAP_DIR_V4), &chunk, dir), 0);
+	cell = dir->cell[slash24 & 0xffff];
+	free(dir);
+	return cell;
+}
+
+/*
+ * Clearing lone-host bytes ahead of a change works on the map itself, so
+ * that it holds while the index is not in use (a build failed): it takes
+ * the byte of every /24 a range touches, and nothing else.
+ */
+START_TEST(test_dir_drop_lone)
+{
+	struct xg_entry hosts[] = {
+		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.4.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("192.0.5.7", 0, GUARD_ORIGIN_MANUAL),
+		entry("198.51.100.200", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.1", 0, GUARD_ORIGIN_MANUAL),
+		entry("203.0.113.0/25", 0, GUARD_ORIGIN_MANUAL),
+	};
+	const struct xg_range4 ranges[] = {
+		{ NET24(192, 0, 2) << 8 | 7, NET24(192, 0, 2) << 8 | 7 },
+		{ NET24(192, 0, 4) << 8, NET24(192, 0, 5) << 8 | 0xff },
+		{ NET24(203, 0, 113) << 8 | 1, NET24(203, 0, 113) << 8 | 1 },
+	};
+	struct xg_prefix host = unit_prefix("192.0.2.7");
+	struct xg_range4 r;
+
+	ck_assert_int_eq(xg_list_add(st, XG_BLOCKLIST, hosts, ARRAY_LEN(hosts), NULL), 0);
+	ck_assert_uint_eq(dir_cell_now(NET24(192, 0, 2)), DIR_LONE(7));
+	ck_assert_uint_eq(dir_cell_now(NET24(203, 0, 113)) & GUARD_DIR_LONE, 1 << GUARD_DIR_LONE_SHIFT);
+	unit_config_skip_set(map_fd(GUARD_MAP_CONFIG), skip_bits() & ~GUARD_CELLS_V4);
+
+	ck_assert_int_eq(xg_index4_drop_lone(st, ranges, ARRAY_LEN(ranges)), 0);
+	ck_assert_uint_eq(dir_cell_now(NET24(192, 0, 2)), GUARD_DIR_HOST);
+	ck_assert_uint_eq(dir_cell_now(NET24(192, 0, 4)), GUARD_DIR_HOST);
+	ck_assert_uint_eq(dir_cell_now(NET24(192, 0, 5)), GUARD_DIR_HOST);
+	ck_assert_uint_eq(dir_cell_now(NET24(198, 51, 100)), DIR_LONE(200));
+	/* The prefix's bits stay: only the byte goes. */
+	ck_assert_uint_eq(dir_cell_now(NET24(203, 0, 113)), GUARD_DIR_HOST | GUARD_DIR_DEEP);
+
+	/* Widened to its /16, a host clears its neighbours' too. */
+	xg_range4_of(&host, 16, &r);
+	ck_assert_uint_eq(r.first, NET24(192, 0, 0) << 8);
+	ck_assert_uint_eq(r.last, NET24(192, 0, 255) << 8 | 0xff);
+	xg_range4_of(&host, 32, &r);
+	ck_assert_uint_eq(r.first, r.last);
+	r = (struct xg_range4){ 0, 0xffffffff };
+	ck_assert_int_eq(xg_index4_drop_lone(st, &r, 1), 0);
+	ck_assert_uint_eq(dir_cell_now(NET24(198, 51, 100)), GUARD_DIR_HOST);
 }
 END_TEST
 
@@ -2048,7 +2159,7 @@ START_TEST(test_dir_clear)
 		entry("192.0.2.7", 0, GUARD_ORIGIN_MANUAL),
 	};
 	const struct dir_run runs[] = {
-		{ NET24(192, 0, 2), NET24(192, 0, 2), DIR_LONE(7) },
+		{ NET24(192, 0, 2), NET24(192, 0, 2), GUARD_DIR_HOST },
 		{ NET24(10, 9, 9), NET24(10, 9, 9), GUARD_DIR_HOST },
 		{ NET24(198, 18, 0), NET24(198, 19, 255), DIR_LEN(15) },
 		{ NET24(100, 64, 0), NET24(100, 127, 255), GUARD_DIR_TIMED },
@@ -3274,6 +3385,8 @@ Suite *state_suite(void)
 	tcase_add_test(tc, test_dir_deep_batch);
 	tcase_add_test(tc, test_dir_remove);
 	tcase_add_test(tc, test_dir_lone);
+	tcase_add_test(tc, test_dir_lone_allow);
+	tcase_add_test(tc, test_dir_drop_lone);
 	tcase_add_test(tc, test_dir_clear);
 	tcase_add_test(tc, test_dir_expired);
 	tcase_add_test(tc, test_dir_host_bits);
