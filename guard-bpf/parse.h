@@ -13,11 +13,16 @@
  * the source address is known:
  *   parse_l2()      reads Ethernet and VLAN tags, and finds the EtherType
  *                   and the offset of the header behind them;
- *   ipv4_header()   checks an IPv4 header for sense, for parse_l3() and for
- *                   the program's early look at IPv4 sources;
- *   parse_l3()      reads the IP header (with IPv6 extension headers), and
- *                   finds the source address;
+ *   parse_l3()      reads the IP header as far as the source address: the
+ *                   fixed header, its version, and for IPv4 a header
+ *                   length of at least 20 bytes;
+ *   parse_l3_rest() checks the IP lengths, walks the IPv6 extension
+ *                   headers, and finds the transport header;
  *   parse_l4()      reads the transport header, when the packet has one.
+ * The lists answer between parse_l3() and parse_l3_rest(): a listed source
+ * is judged by the list whatever the rest of its headers say.
+ * ipv4_header() checks a whole IPv4 header for sense, for the rate
+ * limiter's gate, which takes its answer before the full path.
  * parse_l2() and ipv4_header() keep what they find in registers: on the
  * path of a dropped flood, every store to struct packet is work for
  * nothing.
@@ -127,14 +132,29 @@ static __always_inline struct iphdr *ipv4_header(void *data, void *data_end, __u
 	return iph;
 }
 
+/* An IPv4 header whose source can be read: the fixed header in the frame,
+ * version 4, and a header length of at least 20 bytes. */
 static __always_inline int parse_ipv4(struct packet *pkt, __u32 off)
+{
+	struct iphdr *iph = pkt->data + off;
+
+	if ((void *)(iph + 1) > pkt->data_end)
+		return PARSE_MALFORMED;
+	if (*(__u8 *)iph != 0x45 && (iph->version != 4 || iph->ihl < 5))
+		return PARSE_MALFORMED;
+	pkt->l3_proto = ETH_P_IP;
+	pkt->saddr4 = iph->saddr;
+	return PARSE_OK;
+}
+
+/* The rest of parse_ipv4()'s header: its lengths (ipv4_header()), and
+ * where the transport header is. */
+static __always_inline int parse_ipv4_rest(struct packet *pkt, __u32 off)
 {
 	struct iphdr *iph = ipv4_header(pkt->data, pkt->data_end, off);
 
 	if (!iph)
 		return PARSE_MALFORMED;
-	pkt->l3_proto = ETH_P_IP;
-	pkt->saddr4 = iph->saddr;
 	pkt->l4_proto = iph->protocol;
 	pkt->l4_off = off + iph->ihl * 4;
 	pkt->l3_end = off + bpf_ntohs(iph->tot_len);
@@ -143,7 +163,24 @@ static __always_inline int parse_ipv4(struct packet *pkt, __u32 off)
 	return PARSE_OK;
 }
 
+/* An IPv6 header whose source can be read: in the frame, version 6. */
 static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
+{
+	struct ipv6hdr *ip6h = pkt->data + off;
+
+	if ((void *)(ip6h + 1) > pkt->data_end)
+		return PARSE_MALFORMED;
+	if (ip6h->version != 6)
+		return PARSE_MALFORMED;
+	pkt->l3_proto = ETH_P_IPV6;
+	pkt->saddr6 = ip6h->saddr;
+	pkt->hop_limit = ip6h->hop_limit;
+	return PARSE_OK;
+}
+
+/* The rest of parse_ipv6()'s header: the payload length, and the
+ * extension headers up to the transport header. */
+static __always_inline int parse_ipv6_rest(struct packet *pkt, __u32 off)
 {
 	struct ipv6hdr *ip6h = pkt->data + off;
 	__u32 payload_len;
@@ -151,8 +188,6 @@ static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
 	int i;
 
 	if ((void *)(ip6h + 1) > pkt->data_end)
-		return PARSE_MALFORMED;
-	if (ip6h->version != 6)
 		return PARSE_MALFORMED;
 	payload_len = bpf_ntohs(ip6h->payload_len);
 	/* A zero payload length announces a jumbogram; there the frame
@@ -162,9 +197,6 @@ static __always_inline int parse_ipv6(struct packet *pkt, __u32 off)
 	if (off + sizeof(*ip6h) + payload_len > pkt->len)
 		return PARSE_MALFORMED;
 
-	pkt->l3_proto = ETH_P_IPV6;
-	pkt->saddr6 = ip6h->saddr;
-	pkt->hop_limit = ip6h->hop_limit;
 	pkt->l3_end = off + sizeof(*ip6h) + payload_len;
 	nexthdr = ip6h->nexthdr;
 	off += sizeof(*ip6h);
@@ -270,9 +302,9 @@ static __always_inline int parse_l2(struct xdp_md *ctx, __u16 *proto, __u32 *off
 }
 
 /*
- * The IP header behind parse_l2()'s proto and off.  On PARSE_OK the source
- * address and the transport header's offset are known; PARSE_NON_IP for
- * other EtherTypes.  pkt->len is set whatever the result.
+ * The IP header behind parse_l2()'s proto and off, as far as the source
+ * address: on PARSE_OK it is known, and parse_l3_rest() does the rest;
+ * PARSE_NON_IP for other EtherTypes.  pkt->len is set whatever the result.
  */
 static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u16 proto, __u32 off)
 {
@@ -291,6 +323,15 @@ static __always_inline int parse_l3(struct xdp_md *ctx, struct packet *pkt, __u1
 	if (proto == ETH_P_IPV6)
 		return parse_ipv6(pkt, off);
 	return PARSE_NON_IP;
+}
+
+/* After parse_l3(), with the same off: the IP lengths checked, and the
+ * transport header's offset known. */
+static __always_inline int parse_l3_rest(struct packet *pkt, __u32 off)
+{
+	if (pkt->l3_proto == ETH_P_IP)
+		return parse_ipv4_rest(pkt, off);
+	return parse_ipv6_rest(pkt, off);
 }
 
 /*

@@ -4,15 +4,17 @@
  * sk_buff on it.
  *
  * Per packet:
- *   1. parse up to the IP header; malformed frames are dropped, non-IP
- *      frames pass;
+ *   1. parse up to the source address: a frame whose source cannot be
+ *      read (truncated, wrong IP version or header length) is dropped as
+ *      malformed, non-IP frames pass;
  *   (an IPv4 source is first judged here through the lists' index,
  *   before the rest of the parse: by its /24's lone-host byte before the
  *   config is read, lone_verdict_v4, then early_verdict_v4; what the
  *   index settles does not come to steps 2 and 3)
  *   2. a source on the allowlist passes, whatever else is configured;
  *   3. a source on the blocklist is dropped;
- *   4. the transport header is checked; malformed ones are dropped;
+ *   4. the IP lengths, the IPv6 extension headers and the transport
+ *      header are checked; malformed ones are dropped;
  *   5. a rate-limit rule for the destination, if any, holds the source to
  *      its meters and the rule's budget (ratelimit.h);
  *   6. everything else passes to the next program in the chain.
@@ -491,9 +493,11 @@ static __always_inline struct iphdr *early_header_v4(struct xdp_md *ctx, __u32 o
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	struct iphdr *iph = ipv4_header(data, data_end, off);
+	struct iphdr *iph = data + off;
 
-	return iph && *(__u8 *)iph == 0x45 ? iph : NULL;
+	if ((void *)(iph + 1) > data_end || *(__u8 *)iph != 0x45)
+		return NULL;
+	return iph;
 }
 
 /*
@@ -615,14 +619,14 @@ int xdp_guard(struct xdp_md *ctx)
 	}
 
 	skip = cell_skips(&pkt, skip);
-	/* The allowlist skips every other check, the transport header's
-	 * sanity included. */
+	/* The allowlist skips every other check, the IP lengths' and the
+	 * transport header's sanity included. */
 	if (allowed(&pkt, skip))
 		return verdict(pkt.len, GUARD_REASON_ALLOW, XDP_PASS);
 	reason = blocked(&pkt, skip);
 	if (reason)
 		return verdict(pkt.len, reason, XDP_DROP);
-	if (parse_l4(&pkt) != PARSE_OK)
+	if (parse_l3_rest(&pkt, off) != PARSE_OK || parse_l4(&pkt) != PARSE_OK)
 		return verdict(pkt.len, GUARD_REASON_MALFORMED, XDP_DROP);
 	reason = cfg ? rate_limit(&pkt, cfg) : GUARD_REASON_PASS;
 	if (reason != GUARD_REASON_PASS)

@@ -218,9 +218,10 @@ START_TEST(test_allow_skips_l4)
 }
 END_TEST
 
-/* ...but not the IP header checks, which come before the source is
- * known. */
-START_TEST(test_allow_keeps_l3_checks)
+/* ...and the IP lengths' too, which come after the source is known; only
+ * a header whose source cannot be read is malformed whatever the lists
+ * say. */
+START_TEST(test_allow_skips_l3_lengths)
 {
 	struct frame f;
 	uint16_t len;
@@ -231,14 +232,10 @@ START_TEST(test_allow_keeps_l3_checks)
 	tcp4_from(&f, CASE_SRC4);
 	len = frame_get16(&f, 14 + 2);
 	frame_put16(&f, 14 + 2, len + 1);
-	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
-
-	tcp4_from(&f, CASE_SRC4);
-	f.data[14] = 0x44;				/* ihl 4 */
-	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	EXPECT_FRAME(&f, GUARD_REASON_ALLOW);
 
 	udp6_from(&f, CASE_SRC6);
-	EXPECT_REASON(f.data, f.len - 1, GUARD_REASON_MALFORMED);
+	EXPECT_REASON(f.data, f.len - 1, GUARD_REASON_ALLOW);
 
 	/* An extension header that runs off the datagram. */
 	frame_init(&f);
@@ -248,7 +245,21 @@ START_TEST(test_allow_keeps_l3_checks)
 	frame_udp(&f, 1, 2);
 	BUILD_OK(frame_finish(&f));
 	f.data[14 + 40 + 1] = 2;
+	EXPECT_FRAME(&f, GUARD_REASON_ALLOW);
+
+	tcp4_from(&f, CASE_SRC4);
+	f.data[14] = 0x44;				/* ihl 4 */
 	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, CASE_SRC4);
+	f.data[14] = 0x65;				/* version 6 */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	udp6_from(&f, CASE_SRC6);
+	f.data[14] = 0x40;				/* version 4 */
+	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	tcp4_from(&f, CASE_SRC4);
+	EXPECT_REASON(f.data, 14 + 19, GUARD_REASON_MALFORMED);
+	udp6_from(&f, CASE_SRC6);
+	EXPECT_REASON(f.data, 14 + 39, GUARD_REASON_MALFORMED);
 }
 END_TEST
 
@@ -708,7 +719,8 @@ START_TEST(test_early_prefix)
 END_TEST
 
 /* What the early verdict leaves to the full path: an allowed source, and
- * a header the full path calls malformed. */
+ * a header whose source cannot be read.  A listed source whose IP lengths
+ * are wrong is its list's, on both paths. */
 START_TEST(test_early_leaves_allow_and_malformed)
 {
 	const uint16_t lone7 = GUARD_DIR_HOST | 7 << GUARD_DIR_LONE_SHIFT;
@@ -732,9 +744,15 @@ START_TEST(test_early_leaves_allow_and_malformed)
 	tcp4_from(&f, "198.18.0.7");
 	len = frame_get16(&f, 14 + 2);
 	frame_put16(&f, 14 + 2, len + 1);		/* longer than the frame */
-	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
 	tcp4_from(&f, "198.18.0.7");
 	frame_put16(&f, 14 + 2, 19);			/* shorter than its header */
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+	tcp4_from(&f, "198.18.1.1");
+	frame_put16(&f, 14 + 2, 19);
+	EXPECT_FRAME(&f, GUARD_REASON_BLOCK);
+	tcp4_from(&f, "198.18.2.1");			/* on no list */
+	frame_put16(&f, 14 + 2, 19);
 	EXPECT_FRAME(&f, GUARD_REASON_MALFORMED);
 	tcp4_from(&f, "198.18.1.1");
 	f.data[14] = 0x44;				/* ihl 4 */
@@ -887,7 +905,7 @@ Suite *lists_suite(void)
 	tc = tcase_create("precedence");
 	tcase_add_checked_fixture(tc, tg_setup, NULL);
 	tcase_add_test(tc, test_allow_skips_l4);
-	tcase_add_test(tc, test_allow_keeps_l3_checks);
+	tcase_add_test(tc, test_allow_skips_l3_lengths);
 	tcase_add_test(tc, test_block_before_l4);
 	tcase_add_test(tc, test_unparsed_not_judged);
 	tcase_add_test(tc, test_ban_counted_as_ban);

@@ -4,8 +4,10 @@
  * Ethernet header (14 bytes) up to one byte short of the whole, is
  * dropped as malformed: the IP length fields describe a datagram the
  * frame no longer holds, wherever the cut falls, be it inside a header
- * or inside the payload of a later fragment.  That holds whatever the
- * lists say, since the IP header is checked before the source is judged.
+ * or inside the payload of a later fragment.  For a listed source that
+ * holds only until its address can be read, at the end of the fixed IP
+ * header: from there on its list decides, as the lists answer before
+ * the IP lengths are checked.
  *
  * Where the rule does not apply, and what happens instead, is tested
  * too: Ethernet padding past the datagram, frames with more VLAN tags
@@ -26,20 +28,35 @@ static void build_case(struct frame *f, const struct frame_case *c)
 	BUILD_OK(c->build(f, c->ip_version == 4 ? CASE_SRC4 : CASE_SRC6));
 }
 
-static void sweep(const struct frame_case *c, int full_reason)
+/* Where a frame's fixed IP header ends: behind Ethernet and its tags. */
+static size_t ip_fixed_end(const struct frame *f, int ip_version)
+{
+	size_t off = ETH_HDR_LEN;
+
+	while (frame_get16(f, off - 2) == ETH_P_8021Q || frame_get16(f, off - 2) == ETH_P_8021AD)
+		off += 4;
+	return off + (ip_version == 4 ? 20 : 40);
+}
+
+/* Cut short, malformed up to listed_from (the whole frame for a source on
+ * no list); the reason from there on. */
+static void sweep(const struct frame_case *c, int reason, bool listed)
 {
 	struct frame f;
-	size_t len;
+	size_t len, listed_from;
 
 	build_case(&f, c);
-	for (len = ETH_HDR_LEN; len < f.len; len++)
+	listed_from = listed ? ip_fixed_end(&f, c->ip_version) : f.len;
+	ck_assert_uint_lt(listed_from, f.len + 1);
+	for (len = ETH_HDR_LEN; len < listed_from; len++)
 		EXPECT_NAMED(c->name, f.data, len, GUARD_REASON_MALFORMED);
-	EXPECT_NAMED(c->name, f.data, f.len, full_reason);
+	for (; len <= f.len; len++)
+		EXPECT_NAMED(c->name, f.data, len, reason);
 }
 
 START_TEST(test_truncated)
 {
-	sweep(&frame_cases[_i], GUARD_REASON_PASS);
+	sweep(&frame_cases[_i], GUARD_REASON_PASS, false);
 }
 END_TEST
 
@@ -57,18 +74,19 @@ static void block_sources(void)
 	LIST_OK(guard_block(&tg, CASE_SRC6, 0));
 }
 
-/* The whole frame, from an allowed or blocked source, gets that source's
- * verdict whatever path the parser took to find it: the lists apply to
- * VLAN-tagged frames, to fragments, to long extension header chains... */
+/* A frame from an allowed or blocked source gets that source's verdict,
+ * cut or whole, once the address is in it, whatever path the parser took
+ * to find it: the lists apply to VLAN-tagged frames, to fragments, to long
+ * extension header chains... */
 START_TEST(test_truncated_allowlisted)
 {
-	sweep(&frame_cases[_i], GUARD_REASON_ALLOW);
+	sweep(&frame_cases[_i], GUARD_REASON_ALLOW, true);
 }
 END_TEST
 
 START_TEST(test_truncated_blocklisted)
 {
-	sweep(&frame_cases[_i], GUARD_REASON_BLOCK);
+	sweep(&frame_cases[_i], GUARD_REASON_BLOCK, true);
 }
 END_TEST
 
