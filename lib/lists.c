@@ -736,7 +736,8 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 		   const struct xg_prefix *prefixes, size_t n, size_t *missing_index)
 {
 	struct guard_entry val;
-	uint8_t key[KEY_MAX], *hosts;
+	uint8_t key[KEY_MAX];
+	struct xg_range4 *hosts;
 	size_t n_hosts = 0;
 	int ret;
 
@@ -750,13 +751,15 @@ int xg_list_remove(struct xg_state *st, enum xg_list list,
 			return -ENOENT;
 		}
 	}
-	hosts = malloc((n ? n : 1) * sizeof(__be32));
+	/* The lone-host bytes of the IPv4 hosts' /24s first (as
+	 * drop_lone_for_removal() does for keys). */
+	hosts = malloc((n ? n : 1) * sizeof(*hosts));
 	if (!hosts)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if (entry_key(list, &prefixes[i], key) == XG_MAP_BLOCK_V4)
-			memcpy(hosts + sizeof(__be32) * n_hosts++, key, sizeof(__be32));
-	ret = n_hosts ? drop_lone_for_removal(st, hosts, n_hosts) : 0;
+			xg_range4_of(&prefixes[i], 32, &hosts[n_hosts++]);
+	ret = n_hosts ? xg_index4_drop_lone(st, hosts, n_hosts) : 0;
 	free(hosts);
 	if (ret)
 		return ret;
