@@ -157,15 +157,11 @@ check_prereqs() {
 	fi
 }
 
-# A veth pair from NS_TX to NS_RX, with neighbours fixed both ways: no ARP
-# can be lost or delayed under a flood and be counted against the guard.
-make_link() { # TXDEV TXMAC TXIP RXDEV RXMAC RXIP
-	ip link add "$1" netns "$NS_TX" address "$2" type veth \
-		peer name "$4" netns "$NS_RX" address "$5" || exit 1
-	ip -n "$NS_TX" addr add "$3/24" dev "$1"
-	ip -n "$NS_RX" addr add "$6/24" dev "$4"
-	ip -n "$NS_TX" link set "$1" up
-	ip -n "$NS_RX" link set "$4" up
+# A veth pair from NS_TX to NS_RX (lib.sh's veth_pair), with neighbours
+# fixed both ways: no ARP can be lost or delayed under a flood and be
+# counted against the guard.  GRO is left as the kernel sets it.
+fixed_link() { # TXDEV TXMAC TXIP RXDEV RXMAC RXIP
+	veth_pair "$NS_TX" "$1" "$2" "$3" "$NS_RX" "$4" "$5" "$6"
 	ip -n "$NS_TX" neigh replace "$6" lladdr "$5" dev "$1" nud permanent
 	ip -n "$NS_RX" neigh replace "$3" lladdr "$2" dev "$4" nud permanent
 }
@@ -192,8 +188,8 @@ setup() {
 			net.ipv6.conf.default.disable_ipv6=1
 		ip -n "$ns" link set lo up
 	done
-	make_link tx0 "$TX0_MAC" "$TX0_IP" rx0 "$RX0_MAC" "$RX0_IP"
-	make_link tx1 "$TX1_MAC" "$TX1_IP" rx1 "$RX1_MAC" "$RX1_IP"
+	fixed_link tx0 "$TX0_MAC" "$TX0_IP" rx0 "$RX0_MAC" "$RX0_IP"
+	fixed_link tx1 "$TX1_MAC" "$TX1_IP" rx1 "$RX1_MAC" "$RX1_IP"
 
 	# The receiver behind the guard: count what it let through per kind
 	# of sender, then drop it.  There is no socket on the port, and

@@ -61,22 +61,30 @@ work_setup() { # TAG
 	unset SSH_CONNECTION SSH_CLIENT
 }
 
-# A veth pair between two new namespaces: NS_A DEV_A MAC_A IP_A NS_B ...
-# Either namespace may exist already.
-make_link() {
-	local nsa=$1 deva=$2 maca=$3 ipa=$4 nsb=$5 devb=$6 macb=$7 ipb=$8 ns
-	for ns in "$nsa" "$nsb"; do
-		[[ " ${NAMESPACES[*]} " == *" $ns "* ]] && continue
-		ip netns add "$ns" || exit 1
-		NAMESPACES+=("$ns")
-		ip -n "$ns" link set lo up
-	done
+# A veth pair, addressed and up, between two namespaces that exist:
+# NS_A DEV_A MAC_A IP_A NS_B DEV_B MAC_B IP_B.
+veth_pair() {
+	local nsa=$1 deva=$2 maca=$3 ipa=$4 nsb=$5 devb=$6 macb=$7 ipb=$8
+
 	ip link add "$deva" netns "$nsa" address "$maca" type veth \
 		peer name "$devb" netns "$nsb" address "$macb" || exit 1
 	ip -n "$nsa" addr add "$ipa/24" dev "$deva"
 	ip -n "$nsb" addr add "$ipb/24" dev "$devb"
 	ip -n "$nsa" link set "$deva" up
 	ip -n "$nsb" link set "$devb" up
+}
+
+# A veth pair between two new namespaces, with GRO on: the arguments of
+# veth_pair.  Either namespace may exist already.
+make_link() {
+	local nsa=$1 deva=$2 nsb=$5 devb=$6 ns
+	for ns in "$nsa" "$nsb"; do
+		[[ " ${NAMESPACES[*]} " == *" $ns "* ]] && continue
+		ip netns add "$ns" || exit 1
+		NAMESPACES+=("$ns")
+		ip -n "$ns" link set lo up
+	done
+	veth_pair "$@"
 	# Frames sent with XDP_TX reach a veth only if it runs XDP or has
 	# GRO on; GRO on everywhere keeps the no-XDP receivers reachable
 	# and every receiver on the same footing.
